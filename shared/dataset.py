@@ -1,0 +1,115 @@
+"""20 Newsgroups "bydate": the same documents, labels and order as scikit-learn's loader.
+
+Where there is internet, ``fetch_20newsgroups`` downloads and caches the archive itself.
+Offline, a local copy of ``20news-bydate.tar.gz`` is named by ``NEWSGROUPS_ARCHIVE`` (or
+``--archive``). scikit-learn refuses a local archive whose checksum is not the official one,
+so we unpack it ourselves and write scikit-learn's own cache from it, exactly as its
+downloader would (``load_files(folder, encoding="latin1")`` for each split). From then on
+``fetch_20newsgroups`` reads that cache: the category filter and the ``random_state=42``
+shuffle are scikit-learn's, so the documents and their order are the tutorials'.
+"""
+
+import codecs
+import os
+import pickle
+import tarfile
+import tempfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.datasets import fetch_20newsgroups, get_data_home, load_files
+
+from shared.errors import UserError
+
+CATEGORIES = (
+    "alt.atheism", "comp.graphics", "comp.os.ms-windows.misc", "comp.sys.ibm.pc.hardware",
+    "comp.sys.mac.hardware", "comp.windows.x", "misc.forsale", "rec.autos", "rec.motorcycles",
+    "rec.sport.baseball", "rec.sport.hockey", "sci.crypt", "sci.electronics", "sci.med",
+    "sci.space", "soc.religion.christian", "talk.politics.guns", "talk.politics.mideast",
+    "talk.politics.misc", "talk.religion.misc",
+)
+TUTORIAL_CATEGORIES = ("comp.graphics", "sci.space", "rec.sport.baseball")
+ARCHIVE_ENV = "NEWSGROUPS_ARCHIVE"
+SPLIT_FOLDERS = {"train": "20news-bydate-train", "test": "20news-bydate-test"}
+# The file name scikit-learn's fetch_20newsgroups reads its cache from (sklearn.datasets._twenty_newsgroups).
+SKLEARN_CACHE_FILE = "20news-bydate_py3.pkz"
+
+
+@dataclass(frozen=True)
+class Corpus:
+    train_texts: list
+    train_labels: np.ndarray
+    test_texts: list
+    test_labels: np.ndarray
+    categories: tuple  # label i is categories[i]; scikit-learn sorts them by name
+
+
+def parse_categories(text):
+    """'a,b,c' or 'all' -> a tuple of valid category names (raises UserError otherwise)."""
+    if text.strip() == "all":
+        return CATEGORIES
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    if not names:
+        raise UserError("--categories is empty; give comma-separated names or 'all'")
+    unknown = [name for name in names if name not in CATEGORIES]
+    if unknown:
+        raise UserError(f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(unknown)}; "
+                        f"valid: {', '.join(CATEGORIES)}")
+    if len(set(names)) != len(names):
+        raise UserError(f"--categories names a category twice: {text}")
+    if len(names) < 2:
+        raise UserError("--categories needs at least two categories to classify")
+    return names
+
+
+def load_corpus(categories=TUTORIAL_CATEGORIES, archive=None, data_home=None):
+    """Train and test posts of `categories`, shuffled as fetch_20newsgroups(random_state=42) does."""
+    archive = archive or os.environ.get(ARCHIVE_ENV) or None
+    data_home = get_data_home(data_home)
+    if archive is not None:
+        archive = Path(archive)
+        if not archive.is_file():
+            raise UserError(f"20 Newsgroups archive not found: {archive}")
+        if not (Path(data_home) / SKLEARN_CACHE_FILE).is_file():
+            build_sklearn_cache(archive, data_home)
+    splits = {}
+    for subset in ("train", "test"):
+        try:
+            bunch = fetch_20newsgroups(data_home=data_home, subset=subset, categories=list(categories),
+                                       shuffle=True, random_state=42)
+        except OSError as error:  # no cache and no network: say what to do instead
+            raise UserError(f"cannot download 20 Newsgroups ({error}); set {ARCHIVE_ENV} to a local "
+                            f"20news-bydate.tar.gz") from None
+        splits[subset] = bunch
+    return Corpus(splits["train"].data, splits["train"].target.astype(np.int64),
+                  splits["test"].data, splits["test"].target.astype(np.int64),
+                  tuple(splits["train"].target_names))
+
+
+def build_sklearn_cache(archive, data_home):
+    """Unpack `archive` safely and write scikit-learn's cache file; nothing is left on failure."""
+    os.makedirs(data_home, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=data_home, prefix="20news-unpack-") as folder:
+        try:
+            with tarfile.open(archive, "r:gz") as tar:
+                # The "data" filter refuses members that would land outside `folder`
+                # (absolute paths, "..", links pointing out) and strips special files.
+                tar.extractall(folder, filter="data")
+        except tarfile.FilterError as error:
+            raise UserError(f"unsafe archive {archive}: {error}") from None
+        except (tarfile.TarError, EOFError, zlib.error, OSError) as error:
+            raise UserError(f"corrupt or unreadable archive {archive}: {error}") from None
+        paths = {split: Path(folder) / name for split, name in SPLIT_FOLDERS.items()}
+        missing = [name for name, path in zip(SPLIT_FOLDERS.values(), paths.values()) if not path.is_dir()]
+        if missing:
+            raise UserError(f"{archive} is not a 20 Newsgroups bydate archive: no {', '.join(missing)}/ folder")
+        cache = {split: load_files(path, encoding="latin1") for split, path in paths.items()}
+        absent = sorted({f"{split}/{name}" for split, bunch in cache.items()
+                         for name in set(CATEGORIES) - set(bunch.target_names)})
+        if absent:
+            raise UserError(f"{archive} is not a 20 Newsgroups bydate archive: no {', '.join(absent)}")
+        partial = Path(folder) / SKLEARN_CACHE_FILE
+        partial.write_bytes(codecs.encode(pickle.dumps(cache), "zlib_codec"))
+        os.replace(partial, Path(data_home) / SKLEARN_CACHE_FILE)

@@ -1,0 +1,75 @@
+"""One JSON record per training run: everything needed to cite it, and to re-run it."""
+
+import json
+import os
+import platform
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import sklearn
+
+from shared.errors import UserError
+
+
+@dataclass
+class RunRecord:
+    framework: str
+    recipe: str
+    input: str
+    init: str
+    seed: int
+    epochs: int
+    batch_size: int
+    hidden: int
+    lr: float
+    adam_eps: float
+    categories: list
+    vocab_size: int
+    train_docs: int
+    test_docs: int
+    device: str
+    threads: int
+    versions: dict
+    step_losses: list = field(repr=False)
+    epoch_seconds: list
+    train_seconds: float
+    test_accuracy: float
+
+    def as_dict(self):
+        return asdict(self)
+
+    @classmethod
+    def load(cls, path):
+        return cls(**json.loads(Path(path).read_text()))
+
+
+def library_versions(framework_versions):
+    return {"python": platform.python_version(), "numpy": np.__version__, "scikit-learn": sklearn.__version__,
+            **framework_versions}
+
+
+def check_writable(folder):
+    """Fail before training, not after, when results could not be written to `folder`."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise UserError(f"cannot write to {folder}: {error.strerror or error}") from None
+
+
+def write_atomically(path, text):
+    """Write all of `text` or nothing: a crash never leaves half a file at `path`."""
+    path = Path(path)
+    try:
+        with tempfile.NamedTemporaryFile("w", dir=path.parent or ".", prefix=f".{path.name}.", delete=False) as tmp:
+            tmp.write(text)
+        os.replace(tmp.name, path)
+    except OSError as error:
+        raise UserError(f"cannot write {path}: {error.strerror or error}") from None
+
+
+def save_record(record, path):
+    write_atomically(path, json.dumps(record.as_dict(), indent=1) + "\n")

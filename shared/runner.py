@@ -1,0 +1,40 @@
+"""One training run of either framework, from hyperparameters to a RunRecord.
+
+The implementations are imported by name, so this package never imports a framework itself and
+each framework is needed only when it is used.
+"""
+
+import importlib
+
+from shared.errors import UserError
+from shared.record import RunRecord, library_versions
+from shared.weights import initial_weights
+
+PACKAGES = {"torch": "torch_impl", "tf": "tf_impl"}
+PIP_NAMES = {"torch": "torch", "tf": "tensorflow"}
+
+
+def implementation(framework):
+    """The torch_impl or tf_impl package, or a clear error when its framework is not installed."""
+    try:
+        return importlib.import_module(PACKAGES[framework])
+    except ImportError as error:
+        raise UserError(f"--framework {framework} needs {PIP_NAMES[framework]}, which does not import here "
+                        f"({error})") from None
+
+
+def run(framework, batches, hp, device="auto", threads=None, quiet=False):
+    """Train `framework` on `batches` with `hp` (resolved for it); returns the RunRecord."""
+    impl = implementation(framework)
+    placed = impl.resolve_device(device)
+    initial = initial_weights(hp.init, batches.features.vocab_size, hp.hidden, batches.n_classes, hp.seed)
+    model, log = impl.train(batches, initial, hp, placed, quiet)
+    accuracy = impl.evaluate(model, batches, placed)
+    return RunRecord(
+        framework=framework, recipe=hp.recipe, input=hp.input, init=hp.init, seed=hp.seed, epochs=hp.epochs,
+        batch_size=hp.batch_size, hidden=hp.hidden, lr=hp.lr, adam_eps=hp.adam_eps,
+        categories=list(batches.categories), vocab_size=batches.features.vocab_size,
+        train_docs=len(batches.train_labels), test_docs=len(batches.test_labels),
+        device=impl.device_name(placed), threads=threads, versions=library_versions(impl.versions()),
+        step_losses=log.step_losses, epoch_seconds=log.epoch_seconds, train_seconds=sum(log.epoch_seconds),
+        test_accuracy=accuracy)

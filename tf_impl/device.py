@@ -1,0 +1,37 @@
+"""Where TensorFlow runs: threads and device."""
+
+import tensorflow as tf
+
+from shared.errors import UserError
+
+
+def configure_threads(threads):
+    # TensorFlow fixes its thread pools when its runtime starts (the first op); later calls
+    # raise. PyTorch takes the count at any time.
+    threading = tf.config.threading
+    if (threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads()) == (threads, threads):
+        return
+    try:
+        threading.set_intra_op_parallelism_threads(threads)
+        threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:
+        raise UserError(f"TensorFlow already started with {threading.get_intra_op_parallelism_threads()} "
+                        f"threads; set the thread count before anything runs") from None
+
+
+def resolve_device(name):
+    """'auto', 'cpu' or 'gpu' -> a device string for tf.device; 'gpu' without a usable GPU is an error."""
+    has_gpu = bool(tf.config.list_physical_devices("GPU"))
+    if name == "gpu" and not has_gpu:
+        raise UserError("--device gpu: TensorFlow sees no GPU here (tf.config.list_physical_devices('GPU') is empty)")
+    return "/GPU:0" if name in ("auto", "gpu") and has_gpu else "/CPU:0"
+
+
+def device_name(device):
+    if device.startswith("/GPU"):
+        return tf.config.experimental.get_device_details(tf.config.list_physical_devices("GPU")[0]).get("device_name", "gpu")
+    return "cpu"
+
+
+def versions():
+    return {"tensorflow": tf.__version__, "keras": tf.keras.__version__}

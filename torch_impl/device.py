@@ -1,0 +1,26 @@
+"""Where PyTorch runs: threads and device."""
+
+import torch
+
+from shared.errors import UserError
+
+
+def configure_threads(threads):
+    # PyTorch takes the intra-op thread count at any time; TensorFlow only before it starts.
+    torch.set_num_threads(threads)
+
+
+def resolve_device(name):
+    """'auto', 'cpu' or 'gpu' -> a torch.device; 'gpu' without a usable GPU is an error."""
+    has_gpu = torch.cuda.is_available()
+    if name == "gpu" and not has_gpu:
+        raise UserError("--device gpu: PyTorch sees no CUDA GPU here (torch.cuda.is_available() is False)")
+    return torch.device("cuda" if name in ("auto", "gpu") and has_gpu else "cpu")
+
+
+def device_name(device):
+    return torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+
+
+def versions():
+    return {"torch": torch.__version__}
