@@ -1,0 +1,182 @@
+"""The `newsgroups-mlp` command: train one framework, or compare both on the same everything."""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from shared.batches import prepare
+from shared.config import FRAMEWORKS, INPUTS, Hyperparameters
+from shared.dataset import ARCHIVE_ENV, TUTORIAL_CATEGORIES, load_corpus, parse_categories
+from shared.errors import UserError
+from shared.record import check_writable, save_record
+from shared.runner import implementation, run
+from shared.vocab import RECIPES
+from shared.weights import SCHEMES
+
+DEVICES = ("auto", "cpu", "gpu")
+COMPARE_INIT = "torch"  # compare starts both frameworks from one scheme unless --init names another
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        """One line on stderr, not argparse's usage block."""
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def positive(kind):
+    def convert(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
+        return value
+    convert.__name__ = kind.__name__
+    return convert
+
+
+def integer(text):
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+
+
+def categories(text):
+    try:
+        return parse_categories(text)
+    except UserError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def default_threads():
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def add_run_options(parser):
+    defaults = Hyperparameters()
+    parser.add_argument("--recipe", choices=RECIPES, default=defaults.recipe,
+                        help="tutorial: the tutorials' leaky vocabulary, batches in order; clean: train-only "
+                             "vocabulary, shuffled batches (default: %(default)s)")
+    parser.add_argument("--input", choices=INPUTS, help="first layer input (default: dense for tutorial, sparse for clean)")
+    parser.add_argument("--seed", type=integer, default=defaults.seed, help="initial weights and batch order (default: %(default)s)")
+    parser.add_argument("--epochs", type=positive(int), default=defaults.epochs, help="(default: %(default)s)")
+    parser.add_argument("--batch-size", type=positive(int), default=defaults.batch_size, help="(default: %(default)s)")
+    parser.add_argument("--hidden", type=positive(int), default=defaults.hidden, help="units in each hidden layer (default: %(default)s)")
+    parser.add_argument("--lr", type=positive(float), default=defaults.lr, help="Adam learning rate (default: %(default)s)")
+    parser.add_argument("--adam-eps", type=positive(float), default=defaults.adam_eps,
+                        help="Adam's epsilon, passed to both frameworks as is (default: %(default)s)")
+    parser.add_argument("--categories", type=categories, default=TUTORIAL_CATEGORIES,
+                        help=f"comma-separated newsgroups, or 'all' (default: {','.join(TUTORIAL_CATEGORIES)})")
+    parser.add_argument("--device", choices=DEVICES, default="auto", help="auto: a GPU when there is one (default: %(default)s)")
+    parser.add_argument("--threads", type=positive(int), default=default_threads(),
+                        help="CPU threads for each framework (default: all cores, %(default)s)")
+    parser.add_argument("--archive", help=f"a local 20news-bydate.tar.gz (default: ${ARCHIVE_ENV}, else download)")
+
+
+def build_parser():
+    parser = Parser(prog="newsgroups-mlp", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    train = commands.add_parser("train", help="train one framework and write its record")
+    train.add_argument("--framework", choices=FRAMEWORKS, required=True)
+    add_run_options(train)
+    train.add_argument("--init", choices=SCHEMES,
+                       help="initial weights (default: tutorial: each tutorial's own, torch for PyTorch and "
+                            "normal for TensorFlow; clean: torch)")
+    train.add_argument("--out", required=True, type=Path, metavar="FILE.json", help="where to write the run record")
+    train.set_defaults(handler=train_command)
+
+    compare = commands.add_parser("compare", help="train both frameworks from the same weights on the same batches")
+    add_run_options(compare)
+    compare.add_argument("--init", choices=SCHEMES, default=COMPARE_INIT,
+                         help="initial weights, the same for both (default: %(default)s)")
+    compare.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder for torch.json and tf.json")
+    compare.set_defaults(handler=compare_command)
+    return parser
+
+
+def hyperparameters(args):
+    return Hyperparameters(recipe=args.recipe, input=args.input, init=args.init, seed=args.seed, epochs=args.epochs,
+                           batch_size=args.batch_size, hidden=args.hidden, lr=args.lr, adam_eps=args.adam_eps,
+                           categories=args.categories)
+
+
+def start_frameworks(frameworks, args):
+    """Thread counts first (TensorFlow fixes them when it starts), then fail early on a missing device."""
+    for framework in frameworks:
+        impl = implementation(framework)
+        impl.configure_threads(args.threads)
+        impl.resolve_device(args.device)
+
+
+def train_command(args):
+    check_writable(args.out.parent)
+    start_frameworks([args.framework], args)
+    hp = hyperparameters(args).resolved(args.framework)
+    batches = prepare(load_corpus(args.categories, args.archive), hp)
+    record = run(args.framework, batches, hp, args.device, args.threads)
+    save_record(record, args.out)
+    print(f"{args.framework}: test accuracy {record.test_accuracy:.4f} in {record.train_seconds:.1f} s "
+          f"({record.epochs} epochs, {record.device}, {record.threads} threads) -> {args.out}")
+
+
+def compare_command(args):
+    check_writable(args.out)
+    start_frameworks(FRAMEWORKS, args)
+    hps = {framework: hyperparameters(args).resolved(framework) for framework in FRAMEWORKS}
+    batches = prepare(load_corpus(args.categories, args.archive), hps["torch"])
+    records = {framework: run(framework, batches, hps[framework], args.device, args.threads) for framework in FRAMEWORKS}
+    for framework, record in records.items():
+        save_record(record, args.out / f"{framework}.json")
+    print(comparison_table(records["torch"], records["tf"]))
+    print(f"records -> {args.out}/")
+
+
+def comparison_table(torch_record, tf_record):
+    rows = [("test accuracy", "{:.4f}", lambda r: r.test_accuracy),
+            ("training seconds", "{:.2f}", lambda r: r.train_seconds),
+            ("seconds per epoch", "{:.3f}", lambda r: r.train_seconds / r.epochs),
+            ("final loss", "{:.4g}", lambda r: r.step_losses[-1])]
+    r = torch_record
+    lines = [f"{r.recipe} recipe, {r.input} input, init {r.init}, seed {r.seed}, {r.epochs} epochs, "
+             f"{r.train_docs}/{r.test_docs} posts, vocabulary {r.vocab_size:,}, {r.threads} threads",
+             f"{'':<20}{'PyTorch':>12}{'TensorFlow':>12}"]
+    lines += [f"{name:<20}{fmt.format(get(torch_record)):>12}{fmt.format(get(tf_record)):>12}" for name, fmt, get in rows]
+    diffs = loss_differences(torch_record.step_losses, tf_record.step_losses)
+    worst = max(range(len(diffs)), key=lambda i: diffs[i][0])
+    steps_per_epoch = len(r.step_losses) // r.epochs
+    lines.append(f"largest per-step loss difference: {diffs[worst][0]:.3g} ({diffs[worst][1]:.1%} of the loss) "
+                 f"at step {worst + 1} (epoch {worst // steps_per_epoch + 1})")
+    lines.append(f"loss curves agree within 0.1% for the first {agreeing_steps(diffs, 1e-3)} of {len(diffs)} steps "
+                 f"(float32 rounding, amplified by Adam; compare seeds, not single runs)")
+    return "\n".join(lines)
+
+
+def loss_differences(a, b):
+    """Per step: (|a-b|, |a-b| / max(|a|, |b|))."""
+    return [(abs(x - y), abs(x - y) / max(abs(x), abs(y), 1e-12)) for x, y in zip(a, b)]
+
+
+def agreeing_steps(diffs, rtol):
+    """How many steps from the start the relative difference stays within `rtol`."""
+    return next((i for i, (_, rel) in enumerate(diffs) if rel > rtol), len(diffs))
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        args.handler(args)
+    except UserError as error:
+        print(f"newsgroups-mlp: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("newsgroups-mlp: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
