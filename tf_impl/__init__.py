@@ -1,5 +1,11 @@
 """The MLP in TensorFlow. Read it beside torch_impl/: same files, same functions, same order."""
 
+import os
+
+# TensorFlow's C++ runtime logs start-up chatter (CPU features, a CUDA probe that fails on CPU-only
+# machines) to stderr before any Python code can stop it; keep only fatal messages unless told otherwise.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
 from tf_impl.device import configure_threads, device_name, resolve_device, versions
 from tf_impl.train import evaluate, train
 

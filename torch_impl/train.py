@@ -34,7 +34,7 @@ def loss_and_gradients(model, x, y):
     model.zero_grad()
     loss = compute_loss(model, x, y)
     loss.backward()
-    return float(loss), parameters_as_numpy(model, gradients=True)
+    return loss.item(), parameters_as_numpy(model, gradients=True)
 
 
 def predict(model, x):

@@ -1,0 +1,111 @@
+"""Fixtures: a tiny synthetic 20news archive for fast tests, and the real corpus for the rest.
+
+Real-data tests skip when the data cannot be had, except under CI=true, where they fail.
+"""
+
+import importlib.util
+import io
+import os
+import tarfile
+
+import numpy as np
+import pytest
+
+from shared.cli import default_threads
+from shared.config import Hyperparameters
+from shared.dataset import CATEGORIES, TUTORIAL_CATEGORIES, load_corpus
+from shared.errors import UserError
+from shared.runner import implementation, run
+
+FRAMEWORKS_HERE = [f for f, module in (("torch", "torch"), ("tf", "tensorflow")) if importlib.util.find_spec(module)]
+# TensorFlow takes its thread count only before its first op: set it once, for the whole session.
+for _framework in FRAMEWORKS_HERE:
+    implementation(_framework).configure_threads(default_threads())
+
+TOPIC_WORDS = {
+    "comp.graphics": "pixel render image polygon shading texture gif jpeg",
+    "sci.space": "orbit rocket nasa launch shuttle lunar satellite probe",
+    "rec.sport.baseball": "pitcher inning homer batting season league bullpen umpire",
+}
+COMMON_WORDS = "the a of and to in is it that for on with as was".split()
+
+
+def synthetic_post(rng, category, number):
+    words = TOPIC_WORDS.get(category, "misc note item thing").split()
+    body = " ".join(rng.choice(words + COMMON_WORDS, size=int(rng.integers(8, 20))))
+    return f"From: user{number}@example.org\nSubject: {category} {number}\n\n{body} Capital {body.upper()}\n"
+
+
+def write_archive(path, posts_per_category=(24, 12), members=None):
+    """A .tar.gz laid out like 20news-bydate.tar.gz: every category in both splits, made-up posts.
+
+    `members` maps extra member names to bytes (to build broken archives)."""
+    rng = np.random.default_rng(0)
+    number = 10000
+    with tarfile.open(path, "w:gz") as tar:
+        def add(name, data):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        for split, count in zip(("train", "test"), posts_per_category):
+            for category in CATEGORIES:
+                for _ in range(count if category in TOPIC_WORDS else 2):
+                    number += 1
+                    add(f"20news-bydate-{split}/{category}/{number}",
+                        synthetic_post(rng, category, number).encode("latin1"))
+        for name, data in (members or {}).items():
+            add(name, data)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_archive(tmp_path_factory):
+    return write_archive(tmp_path_factory.mktemp("archive") / "20news-bydate.tar.gz")
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus(tiny_archive, tmp_path_factory):
+    return load_corpus(TUTORIAL_CATEGORIES, tiny_archive, tmp_path_factory.mktemp("sklearn_data"))
+
+
+@pytest.fixture
+def tiny_env(tiny_archive, tmp_path, monkeypatch):
+    """Environment for a CLI run on the tiny archive, with its own scikit-learn cache folder."""
+    monkeypatch.setenv("NEWSGROUPS_ARCHIVE", str(tiny_archive))
+    monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path / "sklearn_data"))
+    return {**os.environ}
+
+
+@pytest.fixture(scope="session")
+def real_corpus():
+    try:
+        return load_corpus(TUTORIAL_CATEGORIES)
+    except UserError as error:
+        message = f"the real 20 Newsgroups data is not available ({error})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def real_runs(real_corpus):
+    """train(framework, **hyperparameters) -> RunRecord on the real corpus, each run done once a session."""
+    done, features = {}, {}
+
+    def train(framework, **overrides):
+        hp = Hyperparameters(**overrides).resolved(framework)
+        key = (framework, hp)
+        if key not in done:
+            from shared.batches import prepare
+            from shared.vocab import vectorize
+            if hp.recipe not in features:
+                features[hp.recipe] = vectorize(real_corpus, hp.recipe)
+            done[key] = run(framework, prepare(real_corpus, hp, features[hp.recipe]), hp, "cpu",
+                            default_threads(), quiet=True)
+        return done[key]
+    return train
+
+
+def needs(*frameworks):
+    missing = [f for f in frameworks if f not in FRAMEWORKS_HERE]
+    return pytest.mark.skipif(bool(missing), reason=f"{', '.join(missing)} not installed")

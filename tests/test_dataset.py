@@ -1,0 +1,133 @@
+import io
+import tarfile
+
+import numpy as np
+import pytest
+from sklearn.datasets import fetch_20newsgroups, load_files
+
+from shared.dataset import (CATEGORIES, SKLEARN_CACHE_FILE, TUTORIAL_CATEGORIES, build_sklearn_cache, load_corpus,
+                            parse_categories)
+from shared.errors import UserError
+from tests.conftest import write_archive
+
+
+def test_parse_categories():
+    assert parse_categories("sci.space, comp.graphics") == ("sci.space", "comp.graphics")
+    assert parse_categories("all") == CATEGORIES and len(CATEGORIES) == 20
+
+
+@pytest.mark.parametrize("text, message", [
+    ("sci.spase,comp.graphics", "unknown category sci.spase; valid: alt.atheism"),
+    ("", "empty"),
+    (" , ", "empty"),
+    ("sci.space", "at least two"),
+    ("sci.space,sci.space", "twice"),
+])
+def test_parse_categories_refuses(text, message):
+    with pytest.raises(UserError, match=message):
+        parse_categories(text)
+
+
+def test_archive_becomes_sklearns_cache(tiny_archive, tmp_path):
+    corpus = load_corpus(("sci.space", "comp.graphics"), tiny_archive, tmp_path)
+    assert (tmp_path / SKLEARN_CACHE_FILE).is_file()
+    assert [p.name for p in tmp_path.iterdir()] == [SKLEARN_CACHE_FILE]  # nothing else left behind
+    # Labels follow scikit-learn's sorted category names, posts its random_state=42 shuffle.
+    assert corpus.categories == ("comp.graphics", "sci.space")
+    assert len(corpus.train_texts) == 48 and len(corpus.test_texts) == 24
+    with tarfile.open(tiny_archive) as tar:
+        tar.extractall(tmp_path / "unpacked", filter="data")
+    raw = load_files(tmp_path / "unpacked" / "20news-bydate-train", encoding="latin1")
+    keep = np.isin(raw.target, [raw.target_names.index(c) for c in corpus.categories])
+    texts = np.array(raw.data, dtype=object)[keep]
+    order = np.random.RandomState(42).permutation(keep.sum())
+    assert corpus.train_texts == list(texts[order])
+    assert all(corpus.categories[label] in text for label, text in zip(corpus.train_labels, corpus.train_texts))
+    assert corpus.train_labels.dtype == np.int64
+
+
+def test_cache_is_reused_without_the_archive(tiny_archive, tmp_path, monkeypatch):
+    first = load_corpus(TUTORIAL_CATEGORIES, tiny_archive, tmp_path)
+    monkeypatch.delenv("NEWSGROUPS_ARCHIVE", raising=False)
+    again = fetch_20newsgroups(data_home=tmp_path, subset="test", categories=list(TUTORIAL_CATEGORIES),
+                               download_if_missing=False, shuffle=True, random_state=42)
+    assert again.data == first.test_texts
+
+
+def test_archive_from_environment(tiny_archive, tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSGROUPS_ARCHIVE", str(tiny_archive))
+    assert len(load_corpus(TUTORIAL_CATEGORIES, data_home=tmp_path).train_texts) == 72
+
+
+def broken(tmp_path, name, **kwargs):
+    return write_archive(tmp_path / name, (2, 1), **kwargs)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda tmp: tmp / "nowhere.tar.gz", "archive not found"),
+    (lambda tmp: (tmp / "junk.tar.gz").write_bytes(b"not a tarball") and tmp / "junk.tar.gz", "corrupt or unreadable"),
+    (lambda tmp: truncated(broken(tmp, "cut.tar.gz")), "corrupt or unreadable"),
+    (lambda tmp: broken(tmp, "evil.tar.gz", members={"../escaped.txt": b"x"}), "unsafe archive"),
+    (lambda tmp: with_link(broken(tmp, "link.tar.gz")), "unsafe archive"),
+    (lambda tmp: other_archive(tmp), "not a 20 Newsgroups bydate archive: no 20news-bydate-test/"),
+])
+def test_bad_archives_are_refused_and_leave_nothing(make, message, tmp_path):
+    archive, home = make(tmp_path), tmp_path / "home"
+    with pytest.raises(UserError, match=message):
+        load_corpus(TUTORIAL_CATEGORIES, archive, home)
+    assert not home.exists() or list(home.iterdir()) == []
+    assert not (tmp_path / "escaped.txt").exists()
+
+
+def test_absolute_member_lands_inside(tmp_path):
+    outside = tmp_path / "outside" / "absolute.txt"
+    archive = broken(tmp_path, "abs.tar.gz", members={str(outside): b"x"})
+    assert len(load_corpus(TUTORIAL_CATEGORIES, archive, tmp_path / "home").train_texts) == 6
+    assert not outside.exists()
+
+
+def with_link(path):
+    """Adds a symlink member pointing outside the folder it is unpacked into."""
+    with tarfile.open(path) as tar:
+        members = [(m, tar.extractfile(m).read()) for m in tar]
+    with tarfile.open(path, "w:gz") as tar:
+        for member, data in members:
+            tar.addfile(member, io.BytesIO(data))
+        link = tarfile.TarInfo("20news-bydate-train/sneaky")
+        link.type, link.linkname = tarfile.SYMTYPE, "../../../../etc/passwd"
+        tar.addfile(link)
+    return path
+
+
+def truncated(path):
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def other_archive(tmp_path):
+    path = tmp_path / "other.tar.gz"
+    (tmp_path / "20news-bydate-train").mkdir()
+    (tmp_path / "20news-bydate-train" / "a").write_text("x")
+    with tarfile.open(path, "w:gz") as tar:
+        tar.add(tmp_path / "20news-bydate-train", arcname="20news-bydate-train")
+    return path
+
+
+def test_missing_category_folder_is_refused(tmp_path):
+    archive = write_archive(tmp_path / "a.tar.gz", (2, 1))
+    with tarfile.open(archive) as tar, tarfile.open(tmp_path / "b.tar.gz", "w:gz") as out:
+        for member in tar:
+            if "/sci.med/" not in member.name:
+                out.addfile(member, tar.extractfile(member))
+    with pytest.raises(UserError, match="no test/sci.med, train/sci.med"):
+        build_sklearn_cache(tmp_path / "b.tar.gz", tmp_path / "home")
+
+
+@pytest.mark.real_data
+def test_real_corpus_is_the_tutorials(real_corpus):
+    assert (len(real_corpus.train_texts), len(real_corpus.test_texts)) == (1774, 1180)
+    assert real_corpus.categories == ("comp.graphics", "rec.sport.baseball", "sci.space")
+    assert "More gray levels out of the screen" in real_corpus.train_texts[0]
+    assert np.bincount(real_corpus.train_labels).tolist() == [584, 597, 593]
+    assert np.bincount(real_corpus.test_labels).tolist() == [389, 397, 394]

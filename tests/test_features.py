@@ -1,0 +1,102 @@
+"""Vocabulary, get_batch, batch order and initial weights: the framework-free half."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from shared.batches import batch_indices, get_batch, prepare
+from shared.config import Hyperparameters
+from shared.vocab import tutorial_vocabulary, vectorize
+from shared.weights import SCHEMES, initial_weights
+
+
+def tutorials_get_batch(texts, word2index):
+    """The tutorials' own loop, kept here as the reference the vectorized path must equal."""
+    rows = []
+    for text in texts:
+        layer = np.zeros(len(word2index), dtype=float)
+        for word in text.split(" "):
+            layer[word2index[word.lower()]] += 1
+        rows.append(layer)
+    return np.array(rows)
+
+
+def test_tutorial_vocabulary_is_first_appearance_of_lowercased_split_tokens():
+    vocab = tutorial_vocabulary(["The cat  sat", "the Dog\nran"])
+    assert vocab == {"the": 0, "cat": 1, "": 2, "sat": 3, "dog\nran": 4}
+
+
+def test_tutorial_features_equal_the_tutorials_loop(tiny_corpus):
+    features = vectorize(tiny_corpus, "tutorial")
+    word2index = tutorial_vocabulary(tiny_corpus.train_texts + tiny_corpus.test_texts)
+    assert features.vocabulary == word2index
+    np.testing.assert_array_equal(features.train.toarray(), tutorials_get_batch(tiny_corpus.train_texts, word2index))
+    np.testing.assert_array_equal(features.test.toarray(), tutorials_get_batch(tiny_corpus.test_texts, word2index))
+    assert features.train.dtype == np.float32
+
+
+def test_clean_vocabulary_is_fitted_on_train_only(tiny_corpus):
+    corpus = tiny_corpus.__class__(tiny_corpus.train_texts, tiny_corpus.train_labels,
+                                   [t + " zzyzx" for t in tiny_corpus.test_texts], tiny_corpus.test_labels,
+                                   tiny_corpus.categories)
+    features = vectorize(corpus, "clean")
+    assert "zzyzx" not in features.vocabulary and "zzyzx" in vectorize(corpus, "tutorial").vocabulary
+    assert "pixel" in features.vocabulary and "Pixel".lower() == "pixel"
+    assert features.test.shape == (len(corpus.test_texts), features.vocab_size)
+
+
+def test_tutorial_batches_are_in_order_and_drop_the_last_partial_one():
+    batches = batch_indices(1774, 150, "tutorial", seed=3, epoch=5)
+    assert len(batches) == 11 and all(len(b) == 150 for b in batches)
+    np.testing.assert_array_equal(np.concatenate(batches), np.arange(1650))
+
+
+def test_clean_batches_reshuffle_each_epoch_from_the_seed_and_keep_the_last():
+    first, second = (batch_indices(1774, 150, "clean", seed=3, epoch=e) for e in (0, 1))
+    assert len(first) == 12 and len(first[-1]) == 1774 - 11 * 150
+    assert sorted(np.concatenate(first)) == list(range(1774))
+    assert not np.array_equal(np.concatenate(first), np.concatenate(second))
+    np.testing.assert_array_equal(np.concatenate(first), np.concatenate(batch_indices(1774, 150, "clean", 3, 0)))
+    assert not np.array_equal(np.concatenate(first), np.concatenate(batch_indices(1774, 150, "clean", 4, 0)))
+
+
+def test_get_batch_dense_and_sparse_hold_the_same_numbers():
+    features = sp.random(20, 50, density=0.2, format="csr", dtype=np.float32, random_state=0)
+    labels = np.arange(20, dtype=np.int64) % 3
+    indices = np.array([4, 1, 7])
+    dense, y = get_batch(features, labels, indices, dense=True)
+    sparse, y2 = get_batch(features, labels, indices, dense=False)
+    assert dense.dtype == np.float32 and sparse.dtype == np.float32 and y.dtype == np.int64
+    np.testing.assert_array_equal(dense, sparse.toarray())
+    np.testing.assert_array_equal(dense, features[indices].toarray())
+    np.testing.assert_array_equal(y, [1, 1, 1]) and np.testing.assert_array_equal(y, y2)
+
+
+def test_prepared_batches_cover_train_and_test(tiny_corpus):
+    hp = Hyperparameters(recipe="clean", batch_size=10).resolved("torch")
+    batches = prepare(tiny_corpus, hp)
+    assert not batches.dense and batches.steps_per_epoch == 8  # 72 posts
+    assert sum(len(y) for _, y in batches.epoch(0)) == 72
+    assert np.array_equal(np.concatenate([y for _, y in batches.test()]), tiny_corpus.test_labels)
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_initial_weights_shapes_and_reproducibility(scheme):
+    weights, biases = initial_weights(scheme, 500, 100, 3, seed=7)
+    assert {k: v.shape for k, v in weights.items()} == {"h1": (500, 100), "h2": (100, 100), "out": (100, 3)}
+    assert {k: v.shape for k, v in biases.items()} == {"b1": (100,), "b2": (100,), "out": (3,)}
+    assert all(a.dtype == np.float32 for a in [*weights.values(), *biases.values()])
+    again, _ = initial_weights(scheme, 500, 100, 3, seed=7)
+    other, _ = initial_weights(scheme, 500, 100, 3, seed=8)
+    assert np.array_equal(weights["h1"], again["h1"]) and not np.array_equal(weights["h1"], other["h1"])
+
+
+def test_initial_weight_distributions():
+    (w, b), (gw, gb), (nw, nb) = (initial_weights(s, 2000, 100, 3, seed=0) for s in ("torch", "glorot", "normal"))
+    bound = 1 / np.sqrt(2000)  # nn.Linear: U(±1/√fan_in) for weight and bias
+    assert np.abs(w["h1"]).max() <= bound and np.abs(w["h1"]).max() > 0.99 * bound
+    assert np.abs(b["b1"]).max() <= bound and np.abs(b["b1"]).max() > 0.9 * bound
+    glorot = np.sqrt(6 / 2100)
+    assert np.abs(gw["h1"]).max() <= glorot and np.abs(gw["h1"]).max() > 0.99 * glorot
+    assert not gb["b1"].any()
+    assert abs(nw["h1"].std() - 1) < 0.01 and abs(nw["h1"].mean()) < 0.01 and nb["b1"].std() > 0.5
