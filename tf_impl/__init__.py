@@ -2,8 +2,9 @@
 
 import os
 
-# TensorFlow's C++ runtime logs start-up chatter (CPU features, a CUDA probe that fails on CPU-only
-# machines) to stderr before any Python code can stop it; keep only fatal messages unless told otherwise.
+# TensorFlow's C++ runtime logs to stderr (a CUDA probe that fails on CPU-only machines, device
+# set-up); this keeps those lines out unless the user asks for them. A few lines printed while
+# TensorFlow itself is imported come before the setting is read and still appear.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from tf_impl.device import configure_threads, device_name, resolve_device, versions

@@ -1,0 +1,43 @@
+"""The tutorials' results, reproduced and explained, on the real data (mean over seeds)."""
+
+import numpy as np
+import pytest
+
+from tests.conftest import needs
+
+pytestmark = pytest.mark.real_data
+
+
+def mean_accuracy(real_runs, framework, seeds, **overrides):
+    return float(np.mean([real_runs(framework, seed=seed, **overrides).test_accuracy for seed in seeds]))
+
+
+@needs("torch")
+def test_pytorch_tutorial_reaches_its_91_percent(real_runs):
+    assert mean_accuracy(real_runs, "torch", range(3)) >= 0.88
+
+
+@needs("tf")
+def test_tensorflow_tutorial_lands_near_its_75_percent(real_runs):
+    assert 0.65 <= mean_accuracy(real_runs, "tf", range(3)) <= 0.82
+
+
+@needs("tf")
+def test_tensorflow_with_pytorchs_init_reaches_pytorchs_accuracy(real_runs):
+    assert mean_accuracy(real_runs, "tf", range(3), init="torch") >= 0.88
+
+
+@needs("torch")
+def test_pytorch_with_the_tensorflow_tutorials_init_drops_to_its_accuracy(real_runs):
+    assert mean_accuracy(real_runs, "torch", range(3), init="normal") <= 0.82
+
+
+@pytest.mark.parametrize("framework", [pytest.param("torch", marks=needs("torch")), pytest.param("tf", marks=needs("tf"))])
+def test_clean_recipe_reaches_95_percent(real_runs, framework):
+    assert mean_accuracy(real_runs, framework, range(3), recipe="clean") >= 0.95
+
+
+@needs("torch", "tf")
+def test_same_weights_and_batches_give_the_same_accuracy_over_seeds(real_runs):
+    torch_mean, tf_mean = (mean_accuracy(real_runs, f, range(5), init="torch") for f in ("torch", "tf"))
+    assert abs(torch_mean - tf_mean) <= 0.01
