@@ -1,0 +1,124 @@
+"""The command line: runs end to end on the tiny archive, and refuses bad input in one line."""
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from shared.cli import main
+from tests.conftest import FRAMEWORKS_HERE, needs
+
+RECORD_KEYS = {"framework", "recipe", "input", "init", "seed", "epochs", "batch_size", "lr", "categories",
+               "vocab_size", "device", "threads", "versions", "step_losses", "epoch_seconds", "train_seconds",
+               "test_accuracy"}
+TINY = ["--epochs", "3", "--batch-size", "16", "--device", "cpu"]
+
+
+def cli(capsys, *args):
+    """(exit code, stdout, stderr) of newsgroups-mlp run in this process."""
+    try:
+        code = main(list(args))
+    except SystemExit as exit:
+        code = exit.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS_HERE)
+def test_train_writes_a_full_record(capsys, tiny_env, tmp_path, framework):
+    out = tmp_path / "deep" / "run.json"
+    code, stdout, _ = cli(capsys, "train", "--framework", framework, *TINY, "--out", str(out))
+    assert code == 0
+    record = json.loads(out.read_text())
+    assert RECORD_KEYS <= record.keys()
+    assert record["framework"] == framework and record["recipe"] == "tutorial" and record["input"] == "dense"
+    assert record["init"] == {"torch": "torch", "tf": "normal"}[framework]
+    assert len(record["step_losses"]) == 3 * 4 and len(record["epoch_seconds"]) == 3  # 72 posts // 16
+    assert record["test_accuracy"] > 0.5  # chance is 1/3; N(0,1) weights (tf default) stay short of 0.9
+    assert "Epoch [3/3], Step [4/4], Loss:" in stdout and f"{framework}: test accuracy" in stdout
+
+
+@needs("torch", "tf")
+def test_compare_trains_both_on_the_same_everything(capsys, tiny_env, tmp_path):
+    code, stdout, _ = cli(capsys, "compare", "--recipe", "clean", "--seed", "0-1", *TINY, "--out", str(tmp_path))
+    assert code == 0
+    records = {p.name: json.loads(p.read_text()) for p in tmp_path.glob("*.json")}
+    assert sorted(records) == ["tf-seed0.json", "tf-seed1.json", "torch-seed0.json", "torch-seed1.json"]
+    assert records["torch-seed0.json"]["init"] == records["tf-seed0.json"]["init"] == "torch"
+    assert records["torch-seed1.json"]["step_losses"][0] == pytest.approx(records["tf-seed1.json"]["step_losses"][0],
+                                                                          rel=1e-5)
+    for line in ("test accuracy", "seconds per epoch", "final loss", "largest per-step loss difference"):
+        assert line in stdout
+    assert "seed 0,1" in stdout and " ± " in stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--categories", "sci.spase,comp.graphics"], "unknown category sci.spase; valid: alt.atheism"),
+    (["--categories", ""], "--categories is empty"),
+    (["--epochs", "0"], "argument --epochs: must be positive, got '0'"),
+    (["--batch-size", "-5"], "argument --batch-size: must be positive"),
+    (["--hidden", "0"], "argument --hidden: must be positive"),
+    (["--lr", "0"], "argument --lr: must be positive"),
+    (["--lr", "fast"], "argument --lr: expected a number, got 'fast'"),
+    (["--epochs", "2.5"], "argument --epochs: expected a number, got '2.5'"),
+    (["--seed", "x"], "argument --seed: expected an integer, got 'x'"),
+    (["--framework", "jax"], "argument --framework: invalid choice: 'jax'"),
+])
+def test_bad_arguments_get_one_line(capsys, tmp_path, args, message):
+    out = tmp_path / "run.json"
+    base = ["train"] + ([] if "--framework" in args else ["--framework", "torch"])
+    code, stdout, stderr = cli(capsys, *base, *args, "--out", str(out))
+    assert code == 2 and message in stderr
+    assert stderr.count("\n") == 1 and stderr.startswith("newsgroups-mlp train: error:")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS_HERE)
+def test_missing_gpu_is_a_clear_error(capsys, tiny_env, tmp_path, framework):
+    impl = __import__(f"{framework}_impl")
+    if impl.device.resolve_device("auto") != impl.device.resolve_device("cpu"):
+        pytest.skip("this machine has a GPU")
+    out = tmp_path / "run.json"
+    code, _, stderr = cli(capsys, "train", "--framework", framework, "--device", "gpu", "--out", str(out))
+    assert code == 1 and "--device gpu:" in stderr and "sees no" in stderr and stderr.count("\n") == 1
+    assert not out.exists()
+
+
+def test_missing_archive_is_a_clear_error(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path / "home"))
+    out = tmp_path / "run.json"
+    code, _, stderr = cli(capsys, "train", "--framework", FRAMEWORKS_HERE[0], "--archive", str(tmp_path / "no.tar.gz"),
+                          "--out", str(out))
+    assert code == 1 and stderr == f"newsgroups-mlp: error: 20 Newsgroups archive not found: {tmp_path}/no.tar.gz\n"
+    assert not out.exists()
+
+
+def test_unwritable_out_fails_before_training(capsys, tiny_env, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    code, stdout, stderr = cli(capsys, "train", "--framework", FRAMEWORKS_HERE[0], *TINY,
+                               "--out", str(blocker / "run.json"))
+    assert code == 1 and f"cannot write to {blocker}" in stderr and "Epoch" not in stdout
+    code, _, stderr = cli(capsys, "compare", *TINY, "--out", str(blocker / "dir"))
+    assert code == 1 and "cannot write to" in stderr
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS_HERE)
+def test_nan_loss_stops_with_the_step(capsys, tiny_env, tmp_path, framework):
+    out = tmp_path / "run.json"
+    code, _, stderr = cli(capsys, "train", "--framework", framework, *TINY, "--init", "normal", "--lr", "1e30",
+                          "--out", str(out))
+    assert code == 1 and "loss became nan at epoch 1, step" in stderr and stderr.count("\n") == 1
+    assert not out.exists()
+
+
+def test_errors_have_no_traceback_as_a_process(tmp_path, tiny_env):
+    for args in (["train", "--framework", "torch", "--epochs", "0", "--out", "x.json"],
+                 ["train", "--framework", FRAMEWORKS_HERE[0], "--archive", str(tmp_path), "--out", "x.json"]):
+        done = subprocess.run([sys.executable, "-m", "shared.cli", *args], capture_output=True, text=True,
+                              cwd=tmp_path, env=tiny_env)
+        assert done.returncode != 0 and "Traceback" not in done.stderr
+        assert re.match(r"newsgroups-mlp( train)?: error: ", done.stderr.strip().splitlines()[-1])
+        assert not (tmp_path / "x.json").exists()
