@@ -11,6 +11,11 @@ import numpy as np
 
 from shared.vocab import vectorize
 
+# Dense epochs up to this size are built before the epoch clock starts; larger ones (the tutorial
+# vocabulary over all 20 groups is 591,946 words: 27 GB an epoch) are densified batch by batch
+# inside the clock, the same way for both frameworks.
+PREBUILT_BYTES = 2 * 2**30
+
 
 def batch_indices(n_docs, batch_size, recipe, seed, epoch):
     """The list of index arrays that make up epoch `epoch`."""
@@ -54,13 +59,21 @@ class Batches:
     def steps_per_epoch(self):
         return len(batch_indices(len(self.train_labels), self.batch_size, self.recipe, self.seed, 0))
 
+    @property
+    def prebuilt(self):
+        return not self.dense or self.features.train.shape[0] * self.features.vocab_size * 4 <= PREBUILT_BYTES
+
     def epoch(self, epoch):
-        """The batches of epoch `epoch`, ready-made before the clock starts (the same objects for
-        both frameworks). Tutorial epochs are all alike, so they are built once and kept."""
+        """The batches of epoch `epoch`: the same arrays for both frameworks, ready-made before the
+        clock starts where they fit (see PREBUILT_BYTES). Tutorial epochs are all alike, so those
+        are built once and kept."""
         if self.recipe == "tutorial" and self._fixed_epoch:
             return self._fixed_epoch
-        batches = [get_batch(self.features.train, self.train_labels, indices, self.dense)
-                   for indices in batch_indices(len(self.train_labels), self.batch_size, self.recipe, self.seed, epoch)]
+        batches = (get_batch(self.features.train, self.train_labels, indices, self.dense)
+                   for indices in batch_indices(len(self.train_labels), self.batch_size, self.recipe, self.seed, epoch))
+        if not self.prebuilt:
+            return batches
+        batches = list(batches)
         if self.recipe == "tutorial":
             self._fixed_epoch.extend(batches)
         return batches

@@ -12,6 +12,7 @@ from shared.config import FRAMEWORKS, INPUTS, Hyperparameters
 from shared.dataset import ARCHIVE_ENV, TUTORIAL_CATEGORIES, load_corpus, parse_categories
 from shared.errors import UserError
 from shared.record import check_writable, save_record
+from shared.report import write_report
 from shared.runner import implementation, run
 from shared.vocab import RECIPES
 from shared.weights import SCHEMES
@@ -115,6 +116,12 @@ def build_parser():
     compare.add_argument("--out", required=True, type=Path, metavar="DIR",
                          help="folder for the records, FRAMEWORK-seedN.json")
     compare.set_defaults(handler=compare_command)
+
+    report = commands.add_parser("report", help="write report.md and figures from benchmark JSON and run records")
+    report.add_argument("inputs", nargs="+", metavar="BENCH.json|RECORD.json|DIR",
+                        help="a pytest-benchmark --benchmark-json file and/or run records (files or folders)")
+    report.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder for report.md and the PNGs")
+    report.set_defaults(handler=report_command)
     return parser
 
 
@@ -158,7 +165,13 @@ def compare_command(args):
         for record in runs:
             save_record(record, args.out / f"{framework}-seed{record.seed}.json")
     print(comparison_table(records["torch"], records["tf"]))
-    print(f"records -> {args.out}/")
+    report = write_report([args.out], args.out)
+    print(f"records and {report.name} -> {args.out}/")
+
+
+def report_command(args):
+    check_writable(args.out)
+    print(f"report -> {write_report(args.inputs, args.out)}")
 
 
 def comparison_table(torch_runs, tf_runs):

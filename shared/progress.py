@@ -22,9 +22,6 @@ class TrainingLog:
     def start_epoch(self):
         self._start = time.perf_counter()
 
-    def step(self):
-        self.bar.update(1)
-
     def end_epoch(self, epoch, losses):
         """Stops the epoch clock once the losses are read back, so queued device work is counted."""
         losses = [float(loss) for loss in losses]
@@ -37,6 +34,7 @@ class TrainingLog:
             if not self.quiet and (step % LOG_EVERY == 0 or step == len(losses)):
                 tqdm.write(f"Epoch [{epoch + 1}/{self.epochs}], Step [{step}/{len(losses)}], Loss: {loss:.4f}")
         self.step_losses.extend(losses)
+        self.bar.update(len(losses))
 
     def close(self):
         self.bar.close()

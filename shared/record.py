@@ -1,8 +1,10 @@
 """One JSON record per training run: everything needed to cite it, and to re-run it."""
 
+import datetime
 import json
 import os
 import platform
+import subprocess
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,6 +38,7 @@ class RunRecord:
     epoch_seconds: list
     train_seconds: float
     test_accuracy: float
+    machine: dict = field(default_factory=dict)
 
     def as_dict(self):
         return asdict(self)
@@ -48,6 +51,28 @@ class RunRecord:
 def library_versions(framework_versions):
     return {"python": platform.python_version(), "numpy": np.__version__, "scikit-learn": sklearn.__version__,
             **framework_versions}
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as info:
+            return next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
+
+
+def git_commit():
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
+                              cwd=Path(__file__).parent).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def machine_info():
+    """Where and when a run happened: what an author needs to cite it."""
+    return {"cpu": cpu_model(), "cores": os.cpu_count(), "os": platform.platform(),
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "commit": git_commit()}
 
 
 def check_writable(folder):
@@ -66,6 +91,7 @@ def write_atomically(path, text):
     try:
         with tempfile.NamedTemporaryFile("w", dir=path.parent or ".", prefix=f".{path.name}.", delete=False) as tmp:
             tmp.write(text)
+        os.chmod(tmp.name, 0o644)  # a temporary file is private; the result is an ordinary file
         os.replace(tmp.name, path)
     except OSError as error:
         raise UserError(f"cannot write {path}: {error.strerror or error}") from None

@@ -7,7 +7,7 @@ each framework is needed only when it is used.
 import importlib
 
 from shared.errors import UserError
-from shared.record import RunRecord, library_versions
+from shared.record import RunRecord, library_versions, machine_info
 from shared.weights import initial_weights
 
 PACKAGES = {"torch": "torch_impl", "tf": "tf_impl"}
@@ -37,4 +37,4 @@ def run(framework, batches, hp, device="auto", threads=None, quiet=False):
         train_docs=len(batches.train_labels), test_docs=len(batches.test_labels),
         device=impl.device_name(placed), threads=threads, versions=library_versions(impl.versions()),
         step_losses=log.step_losses, epoch_seconds=log.epoch_seconds, train_seconds=sum(log.epoch_seconds),
-        test_accuracy=accuracy)
+        test_accuracy=accuracy, machine=machine_info())

@@ -8,6 +8,8 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from tf_impl.device import configure_threads, device_name, resolve_device, versions
-from tf_impl.train import evaluate, train
+from tf_impl.model import build_model
+from tf_impl.train import evaluate, make_optimizer, make_train_step, train, train_epoch
 
-__all__ = ["configure_threads", "device_name", "evaluate", "resolve_device", "train", "versions"]
+__all__ = ["build_model", "configure_threads", "device_name", "evaluate", "make_optimizer", "make_train_step",
+           "resolve_device", "train", "train_epoch", "versions"]

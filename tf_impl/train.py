@@ -27,8 +27,14 @@ def compute_loss(model, x, y):
     return loss_function(forward(model, x), y)
 
 
+def make_train_step(compiled=False):
+    # TensorFlow 2 runs eagerly too, but tf.function traces the step into a graph on its first
+    # call (and again for a new input signature); jit_compile=True also compiles it with XLA.
+    return tf.function(train_step, reduce_retracing=True, jit_compile=compiled)
+
+
 def train_step(model, optimizer, x, y):
-    # The tape records the forward pass so tape.gradient can run it backwards.
+    # The tape records the forward pass so tape.gradient can walk it back.
     with tf.GradientTape() as tape:
         loss = compute_loss(model, x, y)
     gradients = tape.gradient(loss, variables(model))
@@ -52,19 +58,20 @@ def evaluate(model, batches, device):
     return float(np.mean(np.concatenate(predictions) == batches.test_labels))
 
 
-def train(batches, initial, hp, device, quiet=False):
+def train_epoch(model, optimizer, step, epoch_batches, device):
+    """One pass over ready-made batches; the losses stay on the device until they are read."""
+    return [step(model, optimizer, *to_tensors(x, y, device)) for x, y in epoch_batches]
+
+
+def train(batches, initial, hp, device, quiet=False, compiled=False):
     """Train from `initial` on `batches`; returns the trained model and its TrainingLog."""
     model = build_model(initial, device)
     optimizer = make_optimizer(model, hp)
-    step = tf.function(train_step, reduce_retracing=True)  # traced into a graph on the first call
+    step = make_train_step(compiled)
     log = TrainingLog("tf", hp.epochs, batches.steps_per_epoch, quiet)
     for epoch in range(hp.epochs):
         epoch_batches = batches.epoch(epoch)
         log.start_epoch()
-        losses = []
-        for x, y in epoch_batches:
-            losses.append(step(model, optimizer, *to_tensors(x, y, device)))
-            log.step()
-        log.end_epoch(epoch, losses)
+        log.end_epoch(epoch, train_epoch(model, optimizer, step, epoch_batches, device))
     log.close()
     return model, log

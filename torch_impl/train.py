@@ -13,15 +13,24 @@ loss_function = nn.CrossEntropyLoss()  # takes logits and class indices, average
 def make_optimizer(model, hp):
     # PyTorch adds ε after bias correction: step = lr · m̂ / (√v̂ + ε).
     # Keras adds its ε before (see tf_impl/train.py), so the same number means a different ε.
-    return torch.optim.Adam(variables(model), lr=hp.lr, betas=(0.9, 0.999), eps=hp.adam_eps)
+    # fused=True updates each tensor in one kernel; PyTorch's default on the CPU runs Adam as a
+    # string of element-wise ops, each a pass over memory (55 ms a step instead of 3 here, for
+    # the clean recipe's 2.9 M weights). TensorFlow's Adam runs inside the traced graph.
+    return torch.optim.Adam(variables(model), lr=hp.lr, betas=(0.9, 0.999), eps=hp.adam_eps, fused=True)
 
 
 def compute_loss(model, x, y):
     return loss_function(forward(model, x), y)
 
 
+def make_train_step(compiled=False):
+    # PyTorch runs eagerly: each op executes as Python reaches it. torch.compile is the opt-in
+    # graph: it traces the step on the first call and generates fused kernels for it.
+    return torch.compile(train_step) if compiled else train_step
+
+
 def train_step(model, optimizer, x, y):
-    # Every op runs as Python reaches it, and autograd records it for backward().
+    # Autograd records the forward pass as it runs, so backward() can walk it back.
     optimizer.zero_grad()
     loss = compute_loss(model, x, y)
     loss.backward()
@@ -47,19 +56,20 @@ def evaluate(model, batches, device):
     return float(np.mean(np.concatenate(predictions) == batches.test_labels))
 
 
-def train(batches, initial, hp, device, quiet=False):
+def train_epoch(model, optimizer, step, epoch_batches, device):
+    """One pass over ready-made batches; the losses stay on the device until they are read."""
+    return [step(model, optimizer, *to_tensors(x, y, device)) for x, y in epoch_batches]
+
+
+def train(batches, initial, hp, device, quiet=False, compiled=False):
     """Train from `initial` on `batches`; returns the trained model and its TrainingLog."""
     model = build_model(initial, device)
     optimizer = make_optimizer(model, hp)
-    step = train_step  # eager: nothing to trace (torch.compile would be the opt-in graph)
+    step = make_train_step(compiled)
     log = TrainingLog("torch", hp.epochs, batches.steps_per_epoch, quiet)
     for epoch in range(hp.epochs):
         epoch_batches = batches.epoch(epoch)
         log.start_epoch()
-        losses = []
-        for x, y in epoch_batches:
-            losses.append(step(model, optimizer, *to_tensors(x, y, device)))
-            log.step()
-        log.end_epoch(epoch, losses)
+        log.end_epoch(epoch, train_epoch(model, optimizer, step, epoch_batches, device))
     log.close()
     return model, log

@@ -1,0 +1,121 @@
+"""Benchmark fixtures and the fairness rules they enforce.
+
+- Threads: one count for both frameworks (--threads, default all cores), set here, before either
+  framework runs anything (TensorFlow only takes it then).
+- Warm-up: the first epoch or call (tracing, compilation, allocation) is run and timed apart
+  (extra_info["first_seconds"]), never counted in the steady-state rounds.
+- GPU: every timed function ends by reading results back to the host, which waits for the device.
+- Data: both frameworks get the same ready-made batches from shared/ and the same initial weights.
+"""
+
+import importlib.util
+import os
+import platform
+import resource
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from shared.batches import prepare
+from shared.cli import default_threads
+from shared.config import Hyperparameters
+from shared.dataset import CATEGORIES, TUTORIAL_CATEGORIES, load_corpus
+from shared.errors import UserError
+from shared.record import library_versions
+from shared.runner import implementation
+from shared.vocab import vectorize
+from shared.weights import initial_weights
+
+FRAMEWORKS_HERE = [f for f, module in (("torch", "torch"), ("tf", "tensorflow")) if importlib.util.find_spec(module)]
+CATEGORY_SETS = {"3": TUTORIAL_CATEGORIES, "20": CATEGORIES}
+RECIPE_OF_INPUT = {"dense": "tutorial", "sparse": "clean"}  # the tutorials' dense path, the clean sparse one
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("newsgroups-mlp")
+    group.addoption("--threads", type=int, default=default_threads(), help="CPU threads for every framework")
+    group.addoption("--quick", action="store_true",
+                    help="smoke run: one round each, two seeds, the dense all-20 case left out")
+
+
+def pytest_configure(config):
+    if config.getoption("--threads", None) is None:
+        return
+    for framework in FRAMEWORKS_HERE:
+        implementation(framework).configure_threads(config.getoption("--threads"))
+
+
+@pytest.fixture(scope="session")
+def settings(request):
+    quick = request.config.getoption("--quick")
+    return SimpleNamespace(threads=request.config.getoption("--threads"), quick=quick,
+                           rounds=1 if quick else 5, seeds=range(2 if quick else 5))
+
+
+@pytest.fixture(scope="session")
+def corpora():
+    loaded = {}
+
+    def get(categories):
+        if categories not in loaded:
+            try:
+                loaded[categories] = load_corpus(CATEGORY_SETS[categories])
+            except UserError as error:
+                message = f"the real 20 Newsgroups data is not available ({error})"
+                if os.environ.get("CI") == "true":
+                    pytest.fail(message)
+                pytest.skip(message)
+        return loaded[categories]
+    return get
+
+
+@pytest.fixture(scope="session")
+def problems(corpora):
+    """problem(input, categories, seed) -> (hp, Batches), vectorized once per recipe and category set."""
+    features = {}
+
+    def get(input, categories, seed=0, **overrides):
+        hp = Hyperparameters(recipe=RECIPE_OF_INPUT[input], input=input, init="torch", seed=seed,
+                             categories=CATEGORY_SETS[categories], **overrides).resolved("torch")
+        corpus = corpora(categories)
+        if (hp.recipe, categories) not in features:
+            features[hp.recipe, categories] = vectorize(corpus, hp.recipe)
+        return hp, prepare(corpus, hp, features[hp.recipe, categories])
+    return get
+
+
+def framework_or_skip(framework, device):
+    """The implementation package and its placed device, or a skip that says why."""
+    if framework not in FRAMEWORKS_HERE:
+        pytest.skip(f"{framework} is not installed")
+    impl = implementation(framework)
+    placed = impl.resolve_device("auto")
+    if device == "gpu" and placed == impl.resolve_device("cpu"):
+        pytest.skip(f"no GPU visible to {framework}")
+    return impl, (placed if device == "gpu" else impl.resolve_device("cpu"))
+
+
+def fresh_model(impl, hp, batches, placed, compiled=False):
+    weights = initial_weights(hp.init, batches.features.vocab_size, hp.hidden, batches.n_classes, hp.seed)
+    model = impl.build_model(weights, placed)
+    return model, impl.make_optimizer(model, hp), impl.make_train_step(compiled)
+
+
+def timed(function, *args):
+    start = time.perf_counter()
+    result = function(*args)
+    return time.perf_counter() - start, result
+
+
+def describe(benchmark, settings, *, variant, batches=None, device="cpu", docs, versions, **more):
+    """The extra_info every benchmark carries; docs is the posts one timed round processes."""
+    stats = benchmark.stats.stats if benchmark.stats else None
+    info = {"variant": variant, "threads": settings.threads, "device": device,
+            "docs": docs, "docs_per_second": docs / stats.median if stats and stats.median else None,
+            "versions": library_versions(versions), "cpu": platform.processor() or platform.machine(),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    if batches is not None:
+        info.update(vocab_size=batches.features.vocab_size, batch_size=batches.batch_size,
+                    categories=len(batches.categories), batches_prebuilt=batches.prebuilt)
+    benchmark.extra_info.update(info, **more)

@@ -1,0 +1,157 @@
+"""train-epoch, inference and time-to-accuracy: PyTorch and TensorFlow, their compiled variants and
+scikit-learn's MLPClassifier, on the same batches from the same initial weights."""
+
+import time
+
+import pytest
+
+from benchmarks.conftest import describe, framework_or_skip, fresh_model, timed
+from benchmarks.peers import (adam_floor_seconds, linear_baseline, mlp_accuracy, mlp_classifier, mlp_epoch,
+                              n_parameters)
+
+# name -> (framework, compiled): torch.compile and XLA next to the default eager / tf.function paths
+VARIANTS = {"torch": ("torch", False), "torch-compile": ("torch", True),
+            "tf": ("tf", False), "tf-xla": ("tf", True), "sklearn-mlp": ("sklearn", False)}
+TARGET = 0.95  # time-to-accuracy target on the 3 groups, clean recipe
+MAX_EPOCHS = 20
+
+
+def read_back(losses):
+    """Reads every loss back to the host: the wait for queued device work, inside the clock."""
+    return [float(loss) for loss in losses]
+
+
+@pytest.mark.parametrize("categories", ["3", "20"])
+@pytest.mark.parametrize("device", ["cpu", "gpu"])
+@pytest.mark.parametrize("input", ["dense", "sparse"])
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_train_epoch(benchmark, settings, problems, variant, input, device, categories):
+    framework, compiled = VARIANTS[variant]
+    if settings.quick and input == "dense" and categories == "20":
+        pytest.skip("--quick leaves out the dense all-20 case (27 GB of dense batches an epoch)")
+    benchmark.group = f"train-epoch {input} {device} {categories}-groups"
+    hp, batches = problems(input, categories)
+    if framework == "sklearn":
+        if input == "dense" or device == "gpu":
+            pytest.skip("scikit-learn's MLPClassifier is timed on the sparse input, on the CPU")
+        classifier = mlp_classifier(hp, hp.seed)
+        first, _ = timed(mlp_epoch, classifier, batches)
+        benchmark.pedantic(mlp_epoch, (classifier, batches), rounds=settings.rounds, iterations=1)
+        accuracy, device_name, versions = mlp_accuracy(classifier, batches), "cpu", {}
+    else:
+        impl, placed = framework_or_skip(framework, device)
+        model, optimizer, step = fresh_model(impl, hp, batches, placed, compiled)
+        epoch = batches.epoch(0)
+
+        def one_epoch():
+            return read_back(impl.train_epoch(model, optimizer, step, epoch if batches.prebuilt else batches.epoch(0),
+                                              placed))
+        try:
+            first, _ = timed(one_epoch)
+        except Exception as error:  # an op the compiler cannot take: a variant that does not apply
+            if not compiled:
+                raise
+            pytest.skip(f"{variant} cannot compile this step: {type(error).__name__}: {str(error)[:200]}")
+        benchmark.pedantic(one_epoch, rounds=settings.rounds, iterations=1)
+        accuracy, device_name, versions = impl.evaluate(model, batches, placed), impl.device_name(placed), impl.versions()
+    floor = adam_floor_seconds(n_parameters(batches.features.vocab_size, hp.hidden, batches.n_classes),
+                               batches.steps_per_epoch, settings.threads)
+    describe(benchmark, settings, variant=variant, batches=batches, device=device_name, docs=len(batches.train_labels),
+             versions=versions, first_seconds=first, accuracy=accuracy,
+             epochs_trained=1 + settings.rounds, optimizer_floor_seconds=floor)
+
+
+@pytest.mark.parametrize("device", ["cpu", "gpu"])
+@pytest.mark.parametrize("input", ["dense", "sparse"])
+@pytest.mark.parametrize("variant", ["torch", "tf"])
+def test_inference(benchmark, settings, problems, variant, input, device):
+    """Predicting the whole test split, after one epoch of training."""
+    benchmark.group = f"inference {input} {device}"
+    hp, batches = problems(input, "3")
+    impl, placed = framework_or_skip(variant, device)
+    model, optimizer, step = fresh_model(impl, hp, batches, placed)
+    read_back(impl.train_epoch(model, optimizer, step, batches.epoch(0), placed))
+    first, accuracy = timed(impl.evaluate, model, batches, placed)
+    benchmark.pedantic(impl.evaluate, (model, batches, placed), rounds=settings.rounds, iterations=1)
+    describe(benchmark, settings, variant=variant, batches=batches, device=impl.device_name(placed),
+             docs=len(batches.test_labels), versions=impl.versions(), first_seconds=first, accuracy=accuracy)
+
+
+@pytest.mark.parametrize("variant", ["torch", "tf", "sklearn-mlp", "linear"])
+def test_time_to_accuracy(benchmark, settings, problems, variant):
+    """DAWNBench-style: wall seconds from the first step until test accuracy first reaches TARGET,
+    evaluation after every epoch included; one round per seed."""
+    benchmark.group = f"time-to-accuracy {TARGET:.2f} sparse cpu 3-groups"
+    seeds, per_seed = iter(settings.seeds), []
+
+    def setup():
+        hp, batches = problems("sparse", "3", seed=next(seeds))
+        return (hp, batches), {}
+
+    if variant == "linear":
+        def run(hp, batches):
+            per_seed.append({"seed": hp.seed, "epochs": 1, "accuracy": linear_baseline(batches)[0]})
+        versions = {}
+    elif variant == "sklearn-mlp":
+        def run(hp, batches):
+            classifier = mlp_classifier(hp, hp.seed)
+            for epoch in range(1, MAX_EPOCHS + 1):
+                accuracy = mlp_accuracy(mlp_epoch(classifier, batches), batches)
+                if accuracy >= TARGET:
+                    break
+            per_seed.append({"seed": hp.seed, "epochs": epoch, "accuracy": accuracy})
+        versions = {}
+    else:
+        impl, placed = framework_or_skip(variant, "cpu")
+        versions = impl.versions()
+
+        def run(hp, batches):
+            model, optimizer, step = fresh_model(impl, hp, batches, placed)
+            for epoch in range(1, MAX_EPOCHS + 1):
+                read_back(impl.train_epoch(model, optimizer, step, batches.epoch(epoch - 1), placed))
+                accuracy = impl.evaluate(model, batches, placed)
+                if accuracy >= TARGET:
+                    break
+            per_seed.append({"seed": hp.seed, "epochs": epoch, "accuracy": accuracy})
+    start = time.perf_counter()
+    benchmark.pedantic(run, setup=setup, rounds=len(settings.seeds), iterations=1)
+    describe(benchmark, settings, variant=variant, device="cpu", docs=None, versions=versions,
+             target=TARGET, per_seed=per_seed, reached=all(s["accuracy"] >= TARGET for s in per_seed),
+             accuracy=min(s["accuracy"] for s in per_seed), wall_seconds=time.perf_counter() - start)
+
+
+@pytest.mark.parametrize("variant", ["torch", "tf", "sklearn-mlp", "linear"])
+def test_accuracy(benchmark, settings, problems, variant):
+    """The accuracy table: full training (hp.epochs) on the clean recipe, one round per seed,
+    the networks from the same initial weights, the peers with their own."""
+    benchmark.group = "accuracy clean sparse cpu 3-groups"
+    seeds, per_seed = iter(settings.seeds), []
+
+    def setup():
+        hp, batches = problems("sparse", "3", seed=next(seeds))
+        return (hp, batches), {}
+
+    if variant == "linear":
+        def run(hp, batches):
+            per_seed.append({"seed": hp.seed, "accuracy": linear_baseline(batches)[0]})
+        versions, device = {}, "cpu"
+    elif variant == "sklearn-mlp":
+        def run(hp, batches):
+            classifier = mlp_classifier(hp, hp.seed)
+            for _ in range(hp.epochs):
+                mlp_epoch(classifier, batches)
+            per_seed.append({"seed": hp.seed, "accuracy": mlp_accuracy(classifier, batches)})
+        versions, device = {}, "cpu"
+    else:
+        impl, placed = framework_or_skip(variant, "cpu")
+        versions, device = impl.versions(), impl.device_name(placed)
+
+        def run(hp, batches):
+            model, optimizer, step = fresh_model(impl, hp, batches, placed)
+            for epoch in range(hp.epochs):
+                read_back(impl.train_epoch(model, optimizer, step, batches.epoch(epoch), placed))
+            per_seed.append({"seed": hp.seed, "accuracy": impl.evaluate(model, batches, placed)})
+    benchmark.pedantic(run, setup=setup, rounds=len(settings.seeds), iterations=1)
+    accuracies = [s["accuracy"] for s in per_seed]
+    describe(benchmark, settings, variant=variant, device=device, docs=None, versions=versions, per_seed=per_seed,
+             accuracy=sum(accuracies) / len(accuracies))
