@@ -21,5 +21,6 @@ test: setup
 
 # The benchmark suite, then its report (BENCH_ARGS=--quick for the short smoke run).
 bench: setup
+	mkdir -p $(OUT)
 	$(BIN)/pytest benchmarks/ $(BENCH_ARGS) --benchmark-json $(OUT)/bench.json
 	$(BIN)/newsgroups-mlp report $(OUT)/bench.json $(wildcard $(OUT)/compare) --out $(OUT)/report

@@ -112,7 +112,7 @@ def describe(benchmark, settings, *, variant, batches=None, device="cpu", docs, 
     """The extra_info every benchmark carries; docs is the posts one timed round processes."""
     stats = benchmark.stats.stats if benchmark.stats else None
     info = {"variant": variant, "threads": settings.threads, "device": device,
-            "docs": docs, "docs_per_second": docs / stats.median if stats and stats.median else None,
+            "docs": docs, "docs_per_second": docs / stats.median if docs and stats and stats.median else None,
             "versions": library_versions(versions), "cpu": platform.processor() or platform.machine(),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     if batches is not None:

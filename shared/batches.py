@@ -1,6 +1,6 @@
 """get_batch and the order batches come in: the same for both frameworks, from the seed alone.
 
-``tutorial``: posts in corpus order, no shuffle, the last partial batch dropped (1,774 posts in
+``tutorial`` and ``noleak``: posts in corpus order, no shuffle, the last partial batch dropped (1,774 posts in
 batches of 150 make 11 steps an epoch), as the tutorials' ``range(len(data) // batch_size)``.
 ``clean``: a fresh permutation each epoch, drawn from (seed, epoch); the last partial batch kept.
 """
@@ -19,12 +19,12 @@ PREBUILT_BYTES = 2 * 2**30
 
 def batch_indices(n_docs, batch_size, recipe, seed, epoch):
     """The list of index arrays that make up epoch `epoch`."""
-    if recipe == "tutorial":
-        order = np.arange(n_docs)
-        n_batches = n_docs // batch_size
-    else:
+    if recipe == "clean":
         order = np.random.default_rng([seed, epoch]).permutation(n_docs)
         n_batches = -(-n_docs // batch_size)
+    else:
+        order = np.arange(n_docs)
+        n_batches = n_docs // batch_size
     return [order[i * batch_size:(i + 1) * batch_size] for i in range(n_batches)]
 
 
@@ -65,16 +65,16 @@ class Batches:
 
     def epoch(self, epoch):
         """The batches of epoch `epoch`: the same arrays for both frameworks, ready-made before the
-        clock starts where they fit (see PREBUILT_BYTES). Tutorial epochs are all alike, so those
+        clock starts where they fit (see PREBUILT_BYTES). Unshuffled epochs are all alike, so those
         are built once and kept."""
-        if self.recipe == "tutorial" and self._fixed_epoch:
+        if self.recipe != "clean" and self._fixed_epoch:
             return self._fixed_epoch
         batches = (get_batch(self.features.train, self.train_labels, indices, self.dense)
                    for indices in batch_indices(len(self.train_labels), self.batch_size, self.recipe, self.seed, epoch))
         if not self.prebuilt:
             return batches
         batches = list(batches)
-        if self.recipe == "tutorial":
+        if self.recipe != "clean":
             self._fixed_epoch.extend(batches)
         return batches
 

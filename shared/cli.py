@@ -11,9 +11,10 @@ from shared.batches import prepare
 from shared.config import FRAMEWORKS, INPUTS, Hyperparameters
 from shared.dataset import ARCHIVE_ENV, TUTORIAL_CATEGORIES, load_corpus, parse_categories
 from shared.errors import UserError
-from shared.record import check_writable, save_record
+from shared.record import check_writable, save_record, write_atomically
 from shared.report import write_report
 from shared.runner import implementation, run
+from shared.side_by_side import render
 from shared.vocab import RECIPES
 from shared.weights import SCHEMES
 
@@ -76,9 +77,10 @@ def default_threads():
 def add_run_options(parser):
     defaults = Hyperparameters()
     parser.add_argument("--recipe", choices=RECIPES, default=defaults.recipe,
-                        help="tutorial: the tutorials' leaky vocabulary, batches in order; clean: train-only "
-                             "vocabulary, shuffled batches (default: %(default)s)")
-    parser.add_argument("--input", choices=INPUTS, help="first layer input (default: dense for tutorial, sparse for clean)")
+                        help="tutorial: the tutorials' vocabulary over train and test posts, batches in order; "
+                             "noleak: the same with a train-only vocabulary; clean: scikit-learn's tokenizer on "
+                             "train posts, shuffled batches (default: %(default)s)")
+    parser.add_argument("--input", choices=INPUTS, help="first layer input (default: sparse for clean, else dense)")
     parser.add_argument("--epochs", type=positive(int), default=defaults.epochs, help="(default: %(default)s)")
     parser.add_argument("--batch-size", type=positive(int), default=defaults.batch_size, help="(default: %(default)s)")
     parser.add_argument("--hidden", type=positive(int), default=defaults.hidden, help="units in each hidden layer (default: %(default)s)")
@@ -102,8 +104,8 @@ def build_parser():
     train.add_argument("--seed", type=integer, default=0, help="initial weights and batch order (default: %(default)s)")
     add_run_options(train)
     train.add_argument("--init", choices=SCHEMES,
-                       help="initial weights (default: tutorial: each tutorial's own, torch for PyTorch and "
-                            "normal for TensorFlow; clean: torch)")
+                       help="initial weights (default: clean: torch; otherwise each tutorial's own, torch for "
+                            "PyTorch and normal for TensorFlow)")
     train.add_argument("--out", required=True, type=Path, metavar="FILE.json", help="where to write the run record")
     train.set_defaults(handler=train_command)
 
@@ -122,6 +124,10 @@ def build_parser():
                         help="a pytest-benchmark --benchmark-json file and/or run records (files or folders)")
     report.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder for report.md and the PNGs")
     report.set_defaults(handler=report_command)
+
+    side = commands.add_parser("side-by-side", help="write the aligned PyTorch | TensorFlow page (one HTML file)")
+    side.add_argument("--out", required=True, type=Path, metavar="FILE.html")
+    side.set_defaults(handler=side_by_side_command)
     return parser
 
 
@@ -213,6 +219,12 @@ def loss_differences(a, b):
 def agreeing_steps(diffs, rtol):
     """How many steps from the start the relative difference stays within `rtol`."""
     return next((i for i, (_, rel) in enumerate(diffs) if rel > rtol), len(diffs))
+
+
+def side_by_side_command(args):
+    check_writable(args.out.parent)
+    write_atomically(args.out, render())
+    print(f"side-by-side view -> {args.out}")
 
 
 def main(argv=None):

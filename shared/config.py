@@ -9,13 +9,13 @@ INPUTS = ("dense", "sparse")
 # What each tutorial initialised with; in the clean recipe both frameworks start from one scheme.
 TUTORIAL_INIT = {"torch": "torch", "tf": "normal"}
 CLEAN_INIT = "torch"
-RECIPE_INPUT = {"tutorial": "dense", "clean": "sparse"}
+RECIPE_INPUT = {"tutorial": "dense", "noleak": "dense", "clean": "sparse"}
 
 
 @dataclass(frozen=True)
 class Hyperparameters:
     recipe: str = "tutorial"
-    input: str | None = None  # None: dense for tutorial, sparse for clean
+    input: str | None = None  # None: see RECIPE_INPUT
     init: str | None = None  # None: see TUTORIAL_INIT and CLEAN_INIT
     seed: int = 0
     epochs: int = 10
@@ -29,7 +29,7 @@ class Hyperparameters:
 
     def resolved(self, framework):
         """A copy with `input` and `init` filled in for `framework`."""
-        init = self.init or (TUTORIAL_INIT[framework] if self.recipe == "tutorial" else CLEAN_INIT)
+        init = self.init or (CLEAN_INIT if self.recipe == "clean" else TUTORIAL_INIT[framework])
         return replace(self, input=self.input or RECIPE_INPUT[self.recipe], init=init)
 
     def as_dict(self):

@@ -24,19 +24,21 @@ def initial_weights(scheme, n_input, hidden, n_classes, seed):
     """(weights, biases): two dicts of float32 arrays, the same for a given scheme, sizes and seed."""
     if scheme not in SCHEMES:
         raise ValueError(f"unknown init scheme {scheme!r}; expected one of {SCHEMES}")
-    rng = np.random.default_rng(seed)
     weights, biases = {}, {}
-    for (w_name, b_name), (fan_in, fan_out) in zip(LAYERS, layer_sizes(n_input, hidden, n_classes)):
+    for layer, ((w_name, b_name), (fan_in, fan_out)) in enumerate(zip(LAYERS, layer_sizes(n_input, hidden, n_classes))):
+        # A generator per array, drawing row by row: two vocabularies where one extends the other
+        # (noleak and tutorial) get the same draws for the words they share and the same rest.
+        w_rng, b_rng = (np.random.default_rng([seed, layer, part]) for part in (0, 1))
         if scheme == "torch":
             bound = 1 / np.sqrt(fan_in)
-            w = rng.uniform(-bound, bound, (fan_in, fan_out))
-            b = rng.uniform(-bound, bound, fan_out)
+            w = w_rng.uniform(-bound, bound, (fan_in, fan_out))
+            b = b_rng.uniform(-bound, bound, fan_out)
         elif scheme == "glorot":
             bound = np.sqrt(6 / (fan_in + fan_out))
-            w = rng.uniform(-bound, bound, (fan_in, fan_out))
+            w = w_rng.uniform(-bound, bound, (fan_in, fan_out))
             b = np.zeros(fan_out)
         else:
-            w = rng.standard_normal((fan_in, fan_out))
-            b = rng.standard_normal(fan_out)
+            w = w_rng.standard_normal((fan_in, fan_out))
+            b = b_rng.standard_normal(fan_out)
         weights[w_name], biases[b_name] = w.astype(np.float32), b.astype(np.float32)
     return weights, biases

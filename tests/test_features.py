@@ -100,3 +100,23 @@ def test_initial_weight_distributions():
     assert np.abs(gw["h1"]).max() <= glorot and np.abs(gw["h1"]).max() > 0.99 * glorot
     assert not gb["b1"].any()
     assert abs(nw["h1"].std() - 1) < 0.01 and abs(nw["h1"].mean()) < 0.01 and nb["b1"].std() > 0.5
+
+
+def test_noleak_is_the_tutorial_vocabulary_over_train_posts_only(tiny_corpus):
+    corpus = tiny_corpus.__class__(tiny_corpus.train_texts, tiny_corpus.train_labels,
+                                   [t + " zzyzx" for t in tiny_corpus.test_texts], tiny_corpus.test_labels,
+                                   tiny_corpus.categories)
+    leaky, clean = vectorize(corpus, "tutorial"), vectorize(corpus, "noleak")
+    assert clean.vocabulary == tutorial_vocabulary(corpus.train_texts) and "zzyzx" not in clean.vocabulary
+    np.testing.assert_array_equal(clean.train.toarray(), leaky.train.toarray()[:, :clean.vocab_size])
+    assert clean.test.sum() < leaky.test.sum()  # the test-only words are dropped, the rest counted alike
+    assert batch_indices(72, 16, "noleak", 0, 1)[0].tolist() == list(range(16))
+
+
+def test_a_longer_vocabulary_keeps_the_shared_rows_and_other_layers():
+    (short_w, short_b), (long_w, long_b) = (initial_weights("normal", n, 100, 3, seed=1) for n in (300, 500))
+    np.testing.assert_array_equal(short_w["h1"], long_w["h1"][:300])
+    for name in ("h2", "out"):
+        np.testing.assert_array_equal(short_w[name], long_w[name])
+    for name in short_b:
+        np.testing.assert_array_equal(short_b[name], long_b[name])

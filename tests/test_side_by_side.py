@@ -1,0 +1,150 @@
+"""The two implementations mirror each other, and the aligned page shows every section of both.
+
+The browser test opens the page in headless Chromium at 1280 px; it fails (not skips) under
+CI=true when Chromium is missing. Its screenshot is kept in test-artifacts/."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from shared.cli import main
+from shared.side_by_side import NETWORK, PACKAGES, ROOT, SECTIONS, implementation_files, public_names, render
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def mirrored(framework, file):
+    return ["network" if name == NETWORK[framework] else name for name in public_names(ROOT / PACKAGES[framework] / file)]
+
+
+def test_same_files_same_names_same_order():
+    assert implementation_files("torch") == implementation_files("tf") == ["__init__.py", "device.py", "model.py",
+                                                                            "train.py"]
+    for file in implementation_files("torch"):
+        assert mirrored("torch", file) == mirrored("tf", file), file
+
+
+def test_every_public_name_is_on_the_page_once_and_in_file_order():
+    for file in ("model.py", "train.py", "device.py"):
+        shown = [name for _, section_file, names, _ in SECTIONS if section_file == file for name in names]
+        assert sorted(shown) == sorted(mirrored("torch", file)), file
+        assert len(set(shown)) == len(shown)
+
+
+def test_a_name_on_one_side_only_would_fail(tmp_path, monkeypatch):
+    """The check above is real: a function added to one side breaks the mirror."""
+    import shared.side_by_side as sbs
+    for framework, package in PACKAGES.items():
+        shutil.copytree(ROOT / package, tmp_path / package)
+    with open(tmp_path / "tf_impl" / "train.py", "a") as file:
+        file.write("\n\ndef only_in_tensorflow():\n    pass\n")
+    monkeypatch.setattr(sbs, "ROOT", tmp_path)
+    assert sbs.public_names(tmp_path / "tf_impl" / "train.py")[-1] == "only_in_tensorflow"
+    assert sbs.public_names(tmp_path / "torch_impl" / "train.py") != sbs.public_names(tmp_path / "tf_impl" / "train.py")
+
+
+class Sections(HTMLParser):
+    """Collects, per <section>, the text of its torch and tf columns."""
+
+    def __init__(self):
+        super().__init__()
+        self.sections, self.column, self.in_code, self.links = [], None, False, []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "section":
+            self.sections.append({"id": attrs["id"], "torch": "", "tf": ""})
+        classes = (attrs.get("class") or "").split()
+        if tag == "div" and "side" in classes:
+            self.column = classes[1]
+        if tag == "pre":
+            self.in_code = True
+        if tag == "a":
+            self.links.append(attrs.get("href"))
+        if tag in ("link", "script", "img") and re.match(r"https?:", attrs.get("href") or attrs.get("src") or ""):
+            raise AssertionError(f"the page reaches out to the network: {attrs}")
+
+    def handle_data(self, data):
+        if self.in_code:
+            self.sections[-1][self.column] += data
+
+    def handle_endtag(self, tag):
+        if tag == "pre":
+            self.in_code = False
+
+
+def test_page_has_every_section_with_both_columns(tmp_path, capsys):
+    out = tmp_path / "view.html"
+    assert main(["side-by-side", "--out", str(out)]) == 0
+    page = Sections()
+    page.feed(out.read_text())
+    assert [s["id"] for s in page.sections] == [f"s{n}" for n in range(1, len(SECTIONS) + 1)]
+    assert all(f"#{s['id']}" in page.links for s in page.sections)
+    for section, (_, _, names, _) in zip(page.sections, SECTIONS):
+        for framework in ("torch", "tf"):
+            for name in names:
+                shown = NETWORK[framework] if name == "network" else name
+                assert re.search(rf"\b(def|class) {shown}\b|^{shown} =", section[framework], re.M), (shown, framework)
+    assert "def train_step" in page.sections[7]["torch"] and "GradientTape" in page.sections[7]["tf"]
+
+
+def test_page_is_built_from_the_current_source(tmp_path, monkeypatch):
+    import shared.side_by_side as sbs
+    assert "a fresh comment" not in render()
+    for package in PACKAGES.values():
+        shutil.copytree(ROOT / package, tmp_path / package)
+    path = tmp_path / "torch_impl" / "train.py"
+    path.write_text(path.read_text().replace("def predict(model, x):", "# a fresh comment\ndef predict(model, x):"))
+    monkeypatch.setattr(sbs, "ROOT", tmp_path)
+    assert "a fresh comment" in sbs.render()
+
+
+# Appended to a copy of the page by the browser test only: measures what a reader sees at 1280 px.
+LAYOUT_PROBE = """<script>
+const result = [...document.querySelectorAll('section')].map(s => {
+  const sides = [...s.querySelectorAll('.side')];
+  return {id: s.id, columns: sides.length,
+          filled: sides.map(d => d.querySelector('pre').innerText.trim().length),
+          clipped: sides.some(d => { const r = d.getBoundingClientRect(), p = d.querySelector('pre');
+                                     return r.left < 0 || r.right > window.innerWidth || p.scrollWidth > p.clientWidth + 1; })};
+});
+document.body.setAttribute('data-layout', JSON.stringify({width: window.innerWidth, sections: result}));
+</script>"""
+
+
+def chromium():
+    found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if not found:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is not installed (.ci/run installs the Debian package 'chromium')")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    return found
+
+
+def headless(browser, *args):
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+    return subprocess.run([browser, *flags, *args], capture_output=True, text=True, timeout=120)
+
+
+def test_page_in_a_real_browser_at_1280_px(tmp_path):
+    browser = chromium()
+    page = tmp_path / "view.html"
+    page.write_text(render().replace("</body>", LAYOUT_PROBE + "</body>"))
+    profile = ["--user-data-dir=" + str(tmp_path / "profile"), "--window-size=1280,900"]
+    dom = headless(browser, *profile, "--virtual-time-budget=3000", "--dump-dom", page.as_uri())
+    layout = json.loads(re.search(r'data-layout="([^"]*)"', dom.stdout).group(1).replace("&quot;", '"'))
+    assert layout["width"] == 1280 and len(layout["sections"]) == len(SECTIONS)
+    for section in layout["sections"]:
+        assert section["columns"] == 2 and min(section["filled"]) > 20, section
+        assert not section["clipped"], section
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "side-by-side-1280.png"
+    headless(browser, *profile, f"--screenshot={shot}", (tmp_path / "view.html").as_uri())
+    assert shot.stat().st_size > 10_000 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
