@@ -76,7 +76,7 @@ def problems(corpora):
     features = {}
 
     def get(input, categories, seed=0, **overrides):
-        hp = Hyperparameters(recipe=RECIPE_OF_INPUT[input], input=input, init="torch", seed=seed,
+        hp = Hyperparameters(recipe=RECIPE_OF_INPUT[input], input=input, seed=seed,
                              categories=CATEGORY_SETS[categories], **overrides).resolved("torch")
         corpus = corpora(categories)
         if (hp.recipe, categories) not in features:

@@ -77,16 +77,21 @@ def test_inference(benchmark, settings, problems, variant, input, device):
              docs=len(batches.test_labels), versions=impl.versions(), first_seconds=first, accuracy=accuracy)
 
 
+def next_seed(settings, problems):
+    """A pedantic setup that hands each round the clean sparse problem of the next seed."""
+    seeds = iter(settings.seeds)
+
+    def setup():
+        return problems("sparse", "3", seed=next(seeds)), {}
+    return setup
+
+
 @pytest.mark.parametrize("variant", ["torch", "tf", "sklearn-mlp", "linear"])
 def test_time_to_accuracy(benchmark, settings, problems, variant):
     """DAWNBench-style: wall seconds from the first step until test accuracy first reaches TARGET,
     evaluation after every epoch included; one round per seed."""
     benchmark.group = f"time-to-accuracy {TARGET:.2f} sparse cpu 3-groups"
-    seeds, per_seed = iter(settings.seeds), []
-
-    def setup():
-        hp, batches = problems("sparse", "3", seed=next(seeds))
-        return (hp, batches), {}
+    setup, per_seed = next_seed(settings, problems), []
 
     if variant == "linear":
         def run(hp, batches):
@@ -125,11 +130,7 @@ def test_accuracy(benchmark, settings, problems, variant):
     """The accuracy table: full training (hp.epochs) on the clean recipe, one round per seed,
     the networks from the same initial weights, the peers with their own."""
     benchmark.group = "accuracy clean sparse cpu 3-groups"
-    seeds, per_seed = iter(settings.seeds), []
-
-    def setup():
-        hp, batches = problems("sparse", "3", seed=next(seeds))
-        return (hp, batches), {}
+    setup, per_seed = next_seed(settings, problems), []
 
     if variant == "linear":
         def run(hp, batches):

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from shared.batches import prepare
-from shared.config import FRAMEWORKS, INPUTS, Hyperparameters
+from shared.config import CLEAN_INIT, FRAMEWORKS, INPUTS, Hyperparameters
 from shared.dataset import ARCHIVE_ENV, TUTORIAL_CATEGORIES, load_corpus, parse_categories
 from shared.errors import UserError
 from shared.record import check_writable, save_record, write_atomically
@@ -19,7 +19,9 @@ from shared.vocab import RECIPES
 from shared.weights import SCHEMES
 
 DEVICES = ("auto", "cpu", "gpu")
-COMPARE_INIT = "torch"  # compare starts both frameworks from one scheme unless --init names another
+# compare starts both frameworks from one scheme: --init, else the clean recipe's, else PyTorch's
+# default (the one both frameworks reach the PyTorch tutorial's accuracy with).
+COMPARE_INIT = "torch"
 
 
 class Parser(argparse.ArgumentParser):
@@ -104,7 +106,7 @@ def build_parser():
     train.add_argument("--seed", type=integer, default=0, help="initial weights and batch order (default: %(default)s)")
     add_run_options(train)
     train.add_argument("--init", choices=SCHEMES,
-                       help="initial weights (default: clean: torch; otherwise each tutorial's own, torch for "
+                       help="initial weights (default: clean: glorot; otherwise each tutorial's own, torch for "
                             "PyTorch and normal for TensorFlow)")
     train.add_argument("--out", required=True, type=Path, metavar="FILE.json", help="where to write the run record")
     train.set_defaults(handler=train_command)
@@ -113,8 +115,8 @@ def build_parser():
     compare.add_argument("--seed", type=seeds, default=(0,), metavar="N|A-B|a,b,c",
                          help="one seed or several; each trains both frameworks (default: 0)")
     add_run_options(compare)
-    compare.add_argument("--init", choices=SCHEMES, default=COMPARE_INIT,
-                         help="initial weights, the same for both (default: %(default)s)")
+    compare.add_argument("--init", choices=SCHEMES,
+                         help=f"initial weights, the same for both (default: {CLEAN_INIT} for clean, else {COMPARE_INIT})")
     compare.add_argument("--out", required=True, type=Path, metavar="DIR",
                          help="folder for the records, FRAMEWORK-seedN.json")
     compare.set_defaults(handler=compare_command)
@@ -131,8 +133,8 @@ def build_parser():
     return parser
 
 
-def hyperparameters(args, seed):
-    return Hyperparameters(recipe=args.recipe, input=args.input, init=args.init, seed=seed, epochs=args.epochs,
+def hyperparameters(args, seed, init=None):
+    return Hyperparameters(recipe=args.recipe, input=args.input, init=init or args.init, seed=seed, epochs=args.epochs,
                            batch_size=args.batch_size, hidden=args.hidden, lr=args.lr, adam_eps=args.adam_eps,
                            categories=args.categories)
 
@@ -162,7 +164,8 @@ def compare_command(args):
     corpus = load_corpus(args.categories, args.archive)
     records, features = {framework: [] for framework in FRAMEWORKS}, None
     for seed in args.seed:
-        hps = {framework: hyperparameters(args, seed).resolved(framework) for framework in FRAMEWORKS}
+        init = args.init or (CLEAN_INIT if args.recipe == "clean" else COMPARE_INIT)
+        hps = {framework: hyperparameters(args, seed, init).resolved(framework) for framework in FRAMEWORKS}
         batches = prepare(corpus, hps["torch"], features)  # one set of batches, fed to both
         features = batches.features
         for framework in FRAMEWORKS:

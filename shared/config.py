@@ -8,7 +8,7 @@ FRAMEWORKS = ("torch", "tf")
 INPUTS = ("dense", "sparse")
 # What each tutorial initialised with; in the clean recipe both frameworks start from one scheme.
 TUTORIAL_INIT = {"torch": "torch", "tf": "normal"}
-CLEAN_INIT = "torch"
+CLEAN_INIT = "glorot"
 RECIPE_INPUT = {"tutorial": "dense", "noleak": "dense", "clean": "sparse"}
 
 

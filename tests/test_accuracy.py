@@ -39,5 +39,7 @@ def test_clean_recipe_reaches_95_percent(real_runs, framework):
 
 @needs("torch", "tf")
 def test_same_weights_and_batches_give_the_same_accuracy_over_seeds(real_runs):
-    torch_mean, tf_mean = (mean_accuracy(real_runs, f, range(5), init="torch") for f in ("torch", "tf"))
+    # The clean recipe: its seed-to-seed spread (~0.6 points) lets 5 seeds resolve a 1-point gap;
+    # the tutorial recipe's (~1.5 points) does not (there: PyTorch 0.929, TensorFlow 0.908).
+    torch_mean, tf_mean = (mean_accuracy(real_runs, f, range(5), recipe="clean") for f in ("torch", "tf"))
     assert abs(torch_mean - tf_mean) <= 0.01

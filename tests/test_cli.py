@@ -46,7 +46,7 @@ def test_compare_trains_both_on_the_same_everything(capsys, tiny_env, tmp_path):
     assert code == 0
     records = {p.name: json.loads(p.read_text()) for p in tmp_path.glob("*.json")}
     assert sorted(records) == ["tf-seed0.json", "tf-seed1.json", "torch-seed0.json", "torch-seed1.json"]
-    assert records["torch-seed0.json"]["init"] == records["tf-seed0.json"]["init"] == "torch"
+    assert records["torch-seed0.json"]["init"] == records["tf-seed0.json"]["init"] == "glorot"
     assert records["torch-seed1.json"]["step_losses"][0] == pytest.approx(records["tf-seed1.json"]["step_losses"][0],
                                                                           rel=1e-5)
     for line in ("test accuracy", "seconds per epoch", "final loss", "largest per-step loss difference"):
