@@ -24,12 +24,13 @@ def test_tensorflow_tutorial_lands_near_its_75_percent(real_runs):
 
 @needs("tf")
 def test_tensorflow_with_pytorchs_init_reaches_pytorchs_accuracy(real_runs):
-    assert mean_accuracy(real_runs, "tf", range(3), init="torch") >= 0.88
+    # Five seeds: in the tutorial recipe one seed's accuracy ranges over 0.83-0.95.
+    assert mean_accuracy(real_runs, "tf", range(5), init="torch") >= 0.88
 
 
 @needs("torch")
 def test_pytorch_with_the_tensorflow_tutorials_init_drops_to_its_accuracy(real_runs):
-    assert mean_accuracy(real_runs, "torch", range(3), init="normal") <= 0.82
+    assert mean_accuracy(real_runs, "torch", range(5), init="normal") <= 0.82
 
 
 @pytest.mark.parametrize("framework", [pytest.param("torch", marks=needs("torch")), pytest.param("tf", marks=needs("tf"))])
