@@ -10,7 +10,6 @@
 
 import importlib.util
 import os
-import platform
 import resource
 import time
 from types import SimpleNamespace
@@ -22,7 +21,7 @@ from shared.cli import default_threads
 from shared.config import Hyperparameters
 from shared.dataset import CATEGORIES, TUTORIAL_CATEGORIES, load_corpus
 from shared.errors import UserError
-from shared.record import library_versions
+from shared.record import cpu_model, library_versions
 from shared.runner import implementation
 from shared.vocab import vectorize
 from shared.weights import initial_weights
@@ -113,7 +112,7 @@ def describe(benchmark, settings, *, variant, batches=None, device="cpu", docs, 
     stats = benchmark.stats.stats if benchmark.stats else None
     info = {"variant": variant, "threads": settings.threads, "device": device,
             "docs": docs, "docs_per_second": docs / stats.median if docs and stats and stats.median else None,
-            "versions": library_versions(versions), "cpu": platform.processor() or platform.machine(),
+            "versions": library_versions(versions), "cpu": cpu_model(),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     if batches is not None:
         info.update(vocab_size=batches.features.vocab_size, batch_size=batches.batch_size,

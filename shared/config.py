@@ -1,6 +1,6 @@
 """Hyperparameters: the tutorials' values by default, every one overridable."""
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 from shared.dataset import TUTORIAL_CATEGORIES
 
@@ -31,6 +31,3 @@ class Hyperparameters:
         """A copy with `input` and `init` filled in for `framework`."""
         init = self.init or (CLEAN_INIT if self.recipe == "clean" else TUTORIAL_INIT[framework])
         return replace(self, input=self.input or RECIPE_INPUT[self.recipe], init=init)
-
-    def as_dict(self):
-        return {**asdict(self), "categories": list(self.categories)}

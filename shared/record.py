@@ -43,10 +43,6 @@ class RunRecord:
     def as_dict(self):
         return asdict(self)
 
-    @classmethod
-    def load(cls, path):
-        return cls(**json.loads(Path(path).read_text()))
-
 
 def library_versions(framework_versions):
     return {"python": platform.python_version(), "numpy": np.__version__, "scikit-learn": sklearn.__version__,
