@@ -41,7 +41,7 @@ SECTIONS = [
      "<code>sparse_softmax_cross_entropy_with_logits</code> returns one loss per post, averaged explicitly."),
     ("Optimizer: Adam and its ε", "train.py", ["make_optimizer"],
      "The same ε is not the same number: PyTorch adds it after bias correction, Keras before. Measured here, "
-     "that difference alone parts the two loss curves by 0.1 % within 1-3 steps instead of 9-15. "
+     "that difference alone parts the two loss curves by 0.1 % within 1-2 steps instead of 9-13 (tutorial recipe). "
      "<code>fused=True</code> makes PyTorch's CPU Adam one kernel per tensor; Keras builds its slots up front so "
      "no variable is created inside a traced function."),
     ("Eager or graph", "train.py", ["make_train_step"],
