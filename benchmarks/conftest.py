@@ -8,7 +8,6 @@
 - Data: both frameworks get the same ready-made batches from shared/ and the same initial weights.
 """
 
-import importlib.util
 import os
 import resource
 import time
@@ -22,11 +21,11 @@ from shared.config import Hyperparameters
 from shared.dataset import CATEGORIES, TUTORIAL_CATEGORIES, load_corpus
 from shared.errors import UserError
 from shared.record import cpu_model, library_versions
-from shared.runner import implementation
+from shared.runner import implementation, installed_frameworks
 from shared.vocab import vectorize
 from shared.weights import initial_weights
 
-FRAMEWORKS_HERE = [f for f, module in (("torch", "torch"), ("tf", "tensorflow")) if importlib.util.find_spec(module)]
+FRAMEWORKS_HERE = installed_frameworks()
 CATEGORY_SETS = {"3": TUTORIAL_CATEGORIES, "20": CATEGORIES}
 RECIPE_OF_INPUT = {"dense": "tutorial", "sparse": "clean"}  # the tutorials' dense path, the clean sparse one
 

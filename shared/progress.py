@@ -13,7 +13,7 @@ LOG_EVERY = 4  # the tutorials printed every fourth step
 
 class TrainingLog:
     def __init__(self, framework, epochs, steps_per_epoch, quiet=False):
-        self.epochs, self.steps = epochs, steps_per_epoch
+        self.epochs = epochs
         self.step_losses, self.epoch_seconds = [], []
         self.bar = tqdm(total=epochs * steps_per_epoch, desc=f"train {framework}", unit="step",
                         disable=quiet, leave=False)

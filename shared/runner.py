@@ -5,13 +5,14 @@ each framework is needed only when it is used.
 """
 
 import importlib
+import importlib.util
 
 from shared.errors import UserError
 from shared.record import RunRecord, library_versions, machine_info
 from shared.weights import initial_weights
 
 PACKAGES = {"torch": "torch_impl", "tf": "tf_impl"}
-PIP_NAMES = {"torch": "torch", "tf": "tensorflow"}
+MODULES = {"torch": "torch", "tf": "tensorflow"}  # what each imports, and installs, as
 
 
 def implementation(framework):
@@ -19,8 +20,13 @@ def implementation(framework):
     try:
         return importlib.import_module(PACKAGES[framework])
     except ImportError as error:
-        raise UserError(f"--framework {framework} needs {PIP_NAMES[framework]}, which does not import here "
+        raise UserError(f"--framework {framework} needs {MODULES[framework]}, which does not import here "
                         f"({error})") from None
+
+
+def installed_frameworks():
+    """The frameworks whose library is installed here, without importing them."""
+    return [framework for framework, module in MODULES.items() if importlib.util.find_spec(module)]
 
 
 def run(framework, batches, hp, device="auto", threads=None, quiet=False):

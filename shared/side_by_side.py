@@ -13,8 +13,9 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
+from shared.runner import PACKAGES
+
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = {"torch": "torch_impl", "tf": "tf_impl"}
 # The one place the two sides name a piece differently: the network itself.
 NETWORK = {"torch": "OurNet", "tf": "multilayer_perceptron"}
 

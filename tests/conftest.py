@@ -3,7 +3,6 @@
 Real-data tests skip when the data cannot be had, except under CI=true, where they fail.
 """
 
-import importlib.util
 import io
 import os
 import tarfile
@@ -15,9 +14,9 @@ from shared.cli import default_threads
 from shared.config import Hyperparameters
 from shared.dataset import CATEGORIES, TUTORIAL_CATEGORIES, load_corpus
 from shared.errors import UserError
-from shared.runner import implementation, run
+from shared.runner import implementation, installed_frameworks, run
 
-FRAMEWORKS_HERE = [f for f, module in (("torch", "torch"), ("tf", "tensorflow")) if importlib.util.find_spec(module)]
+FRAMEWORKS_HERE = installed_frameworks()
 # TensorFlow takes its thread count only before its first op: set it once, for the whole session.
 for _framework in FRAMEWORKS_HERE:
     implementation(_framework).configure_threads(default_threads())

@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
+from shared.runner import MODULES
 from tests.conftest import needs
 
-MODULE = {"torch": "torch", "tf": "tensorflow"}
 
 
 # Python's import finders, behind one that finds nothing for the hidden packages: to every import
@@ -37,12 +37,12 @@ def run_hiding(hidden, args, env, cwd):
 @pytest.mark.parametrize("framework, other", [pytest.param("torch", "tf", marks=needs("torch")),
                                               pytest.param("tf", "torch", marks=needs("tf"))])
 def test_trains_with_the_other_framework_hidden(tiny_env, tmp_path, framework, other):
-    done = run_hiding([MODULE[other]], ["train", "--framework", framework, "--epochs", "2", "--batch-size", "16",
+    done = run_hiding([MODULES[other]], ["train", "--framework", framework, "--epochs", "2", "--batch-size", "16",
                                         "--device", "cpu", "--out", "run.json"], tiny_env, tmp_path)
     assert done.returncode == 0, done.stderr
-    assert json.loads((tmp_path / "run.json").read_text())["versions"].keys() >= {MODULE[framework]}
+    assert json.loads((tmp_path / "run.json").read_text())["versions"].keys() >= {MODULES[framework]}
     # and the hidden one really is missing there: asking for it is a clear error
-    done = run_hiding([MODULE[other]], ["train", "--framework", other, "--out", "other.json"], tiny_env, tmp_path)
+    done = run_hiding([MODULES[other]], ["train", "--framework", other, "--out", "other.json"], tiny_env, tmp_path)
     assert done.returncode == 1 and f"--framework {other} needs" in done.stderr and "Traceback" not in done.stderr
     assert not (tmp_path / "other.json").exists()
 

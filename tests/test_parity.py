@@ -7,6 +7,7 @@ import pytest
 
 from shared.batches import prepare
 from shared.config import Hyperparameters
+from shared.runner import PACKAGES
 from shared.weights import initial_weights
 from tests.conftest import needs
 
@@ -14,15 +15,15 @@ pytestmark = needs("torch", "tf")
 
 
 def impl(framework):
-    package = {"torch": "torch_impl", "tf": "tf_impl"}[framework]
+    package = PACKAGES[framework]
     return importlib.import_module(f"{package}.model"), importlib.import_module(f"{package}.train")
 
 
 def one_pass(framework, initial, x, y):
     """(logits, loss, gradients) of one forward and backward pass on the CPU."""
     model_module, train_module = impl(framework)
-    model = model_module.build_model(initial, "cpu" if framework == "torch" else "/CPU:0")
     device = "cpu" if framework == "torch" else "/CPU:0"
+    model = model_module.build_model(initial, device)
     tx, ty = model_module.to_tensors(x, y, device)
     logits = np.asarray(model_module.forward(model, tx).detach() if framework == "torch"
                         else model_module.forward(model, tx))
