@@ -3,9 +3,19 @@
 ``tutorial`` and ``noleak``: posts in corpus order, no shuffle, the last partial batch dropped (1,774 posts in
 batches of 150 make 11 steps an epoch), as the tutorials' ``range(len(data) // batch_size)``.
 ``clean``: a fresh permutation each epoch, drawn from (seed, epoch); the last partial batch kept.
+
+Three forms of one batch, the same numbers in each:
+``dense``  a (batch, vocabulary) array, as the tutorials built;
+``sparse`` a scipy COO matrix, whose (row, col, value) triplets both frameworks' sparse tensors take;
+``bag``    a Bag: each post's word ids and counts end to end, the form an embedding-bag layer reads.
+
+Each framework builds its batches from the row indices of this module, on its own device
+(torch_impl/model.py and tf_impl/model.py: ``take``), or from the host arrays of ``get_batch``
+(the host-fed way the benchmark keeps to show what feeding costs).
 """
 
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -15,6 +25,16 @@ from shared.vocab import vectorize
 # vocabulary over all 20 groups is 591,946 words: 27 GB an epoch) are densified batch by batch
 # inside the clock, the same way for both frameworks.
 PREBUILT_BYTES = 2 * 2**30
+
+
+class Bag(NamedTuple):
+    """A batch of posts as word lists: entry k is word ids[k] with count weights[k] in post rows[k];
+    post i's entries start at offsets[i]. PyTorch's embedding_bag reads offsets, TensorFlow's
+    segment sums read rows: both are here so each framework takes what its op wants."""
+    ids: Any  # int64 [entries]
+    weights: Any  # float32 [entries]
+    offsets: Any  # int64 [posts]
+    rows: Any  # int64 [entries]
 
 
 def batch_indices(n_docs, batch_size, recipe, seed, epoch):
@@ -28,14 +48,25 @@ def batch_indices(n_docs, batch_size, recipe, seed, epoch):
     return [order[i * batch_size:(i + 1) * batch_size] for i in range(n_batches)]
 
 
-def get_batch(features, labels, indices, dense):
-    """float32 features and int64 class indices for the posts at `indices`.
-
-    Dense: a (batch, vocabulary) array, as the tutorials built. Sparse: a scipy COO matrix,
-    whose (row, col, value) triplets both frameworks' sparse tensors take as they are.
-    """
+def get_batch(features, labels, indices, form):
+    """float32 features in `form` ('dense', 'sparse' or 'bag') and int64 class indices for the posts at `indices`."""
     x = features[indices]
-    return (x.toarray() if dense else x.tocoo()), labels[indices]
+    if form == "dense":
+        x = x.toarray()
+    elif form == "sparse":
+        x = x.tocoo()
+    else:
+        lengths = np.diff(x.indptr)
+        x = Bag(x.indices.astype(np.int64), x.data, x.indptr[:-1].astype(np.int64),
+                np.repeat(np.arange(len(indices), dtype=np.int64), lengths))
+    return x, labels[indices]
+
+
+def capacity(features, batch_size):
+    """The most word entries any batch of `batch_size` posts can hold: the size a padded bag is
+    given so that every step has the same shapes (what a captured step or XLA needs)."""
+    lengths = np.sort(np.diff(features.indptr))
+    return int(lengths[-batch_size:].sum())
 
 
 @dataclass(frozen=True)
@@ -48,8 +79,8 @@ class Batches:
     recipe: str
     batch_size: int
     seed: int
-    dense: bool
-    _fixed_epoch: list = field(default_factory=list, repr=False, compare=False)
+    form: str  # 'dense', 'sparse' or 'bag'
+    _fixed_epochs: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n_classes(self):
@@ -57,37 +88,51 @@ class Batches:
 
     @property
     def steps_per_epoch(self):
-        return len(batch_indices(len(self.train_labels), self.batch_size, self.recipe, self.seed, 0))
+        return len(self.rows(0))
+
+    @property
+    def capacity(self):
+        return capacity(self.features.train, self.batch_size)
 
     @property
     def prebuilt(self):
-        return not self.dense or self.features.train.shape[0] * self.features.vocab_size * 4 <= PREBUILT_BYTES
+        return self.form != "dense" or self.features.train.shape[0] * self.features.vocab_size * 4 <= PREBUILT_BYTES
 
-    def epoch(self, epoch):
-        """The batches of epoch `epoch`: the same arrays for both frameworks, ready-made before the
-        clock starts where they fit (see PREBUILT_BYTES). Unshuffled epochs are all alike, so those
-        are built once and kept."""
-        if self.recipe != "clean" and self._fixed_epoch:
-            return self._fixed_epoch
-        batches = (get_batch(self.features.train, self.train_labels, indices, self.dense)
-                   for indices in batch_indices(len(self.train_labels), self.batch_size, self.recipe, self.seed, epoch))
+    def rows(self, epoch):
+        return batch_indices(len(self.train_labels), self.batch_size, self.recipe, self.seed, epoch)
+
+    def host_batch(self, rows):
+        return get_batch(self.features.train, self.train_labels, rows, self.form)
+
+    def epoch(self, epoch, build=None):
+        """The batches of epoch `epoch`, each made by `build(rows)` (default: host arrays from
+        get_batch). Ready-made before the clock starts where they fit (see PREBUILT_BYTES), else made
+        one at a time as the loop asks. Unshuffled epochs are all alike, so those are built once per
+        `build` and kept."""
+        build = build or self.host_batch
+        if self.recipe != "clean" and build in self._fixed_epochs:
+            return self._fixed_epochs[build]
+        batches = (build(rows) for rows in self.rows(epoch))
         if not self.prebuilt:
             return batches
         batches = list(batches)
         if self.recipe != "clean":
-            self._fixed_epoch.extend(batches)
+            self._fixed_epochs[build] = batches
         return batches
 
-    def test(self):
+    def test_rows(self):
+        n = len(self.test_labels)
+        return [np.arange(start, min(start + self.batch_size, n)) for start in range(0, n, self.batch_size)]
+
+    def test(self, build=None):
         """The whole test split in order, in batches of batch_size, the last partial one kept; made
         one at a time (dense, all 20 groups' test split would be 18 GB at once)."""
-        n = len(self.test_labels)
-        return (get_batch(self.features.test, self.test_labels, np.arange(start, min(start + self.batch_size, n)),
-                          self.dense) for start in range(0, n, self.batch_size))
+        build = build or (lambda rows: get_batch(self.features.test, self.test_labels, rows, self.form))
+        return (build(rows) for rows in self.test_rows())
 
 
 def prepare(corpus, hp, features=None):
     """Batches for hyperparameters `hp` (resolved); pass `features` to reuse a vectorized corpus."""
     features = features or vectorize(corpus, hp.recipe)
     return Batches(features, corpus.train_labels, corpus.test_labels, corpus.categories,
-                   hp.recipe, hp.batch_size, hp.seed, hp.input == "dense")
+                   hp.recipe, hp.batch_size, hp.seed, hp.input)

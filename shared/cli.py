@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from shared.batches import prepare
-from shared.config import CLEAN_INIT, FRAMEWORKS, INPUTS, Hyperparameters
+from shared.config import CLEAN_INIT, FRAMEWORKS, INPUTS, STEPS, Hyperparameters
 from shared.dataset import ARCHIVE_ENV, TUTORIAL_CATEGORIES, load_corpus, parse_categories
 from shared.errors import UserError
 from shared.record import check_writable, save_record, write_atomically
@@ -50,6 +50,16 @@ def integer(text):
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
 
 
+def fraction(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text!r}")
+    return value
+
+
 def seeds(text):
     """'3', '0-4' or '0,2,7' -> a tuple of seeds."""
     try:
@@ -82,13 +92,24 @@ def add_run_options(parser):
                         help="tutorial: the tutorials' vocabulary over train and test posts, batches in order; "
                              "noleak: the same with a train-only vocabulary; clean: scikit-learn's tokenizer on "
                              "train posts, shuffled batches (default: %(default)s)")
-    parser.add_argument("--input", choices=INPUTS, help="first layer input (default: sparse for clean, else dense)")
+    parser.add_argument("--input", choices=INPUTS,
+                        help="first layer input: a dense matrix, a sparse one, or each post's word list read as an "
+                             "embedding bag; the same numbers in all three (default: bag for clean, else dense)")
     parser.add_argument("--epochs", type=positive(int), default=defaults.epochs, help="(default: %(default)s)")
     parser.add_argument("--batch-size", type=positive(int), default=defaults.batch_size, help="(default: %(default)s)")
     parser.add_argument("--hidden", type=positive(int), default=defaults.hidden, help="units in each hidden layer (default: %(default)s)")
     parser.add_argument("--lr", type=positive(float), default=defaults.lr, help="Adam learning rate (default: %(default)s)")
     parser.add_argument("--adam-eps", type=positive(float), default=defaults.adam_eps,
                         help="Adam's epsilon, passed to both frameworks as is (default: %(default)s)")
+    parser.add_argument("--dropout", type=fraction, default=defaults.dropout,
+                        help="dropout rate between the layers (default: %(default)s)")
+    parser.add_argument("--step", choices=STEPS, default=defaults.step,
+                        help="standard: eager PyTorch, tf.function; compiled: torch.compile, XLA; captured: one padded "
+                             "step captured whole, a CUDA graph (PyTorch, GPU only) or XLA (TensorFlow); --input bag "
+                             "(default: %(default)s)")
+    parser.add_argument("--deterministic", action="store_true",
+                        help="deterministic kernels only (torch.use_deterministic_algorithms, "
+                             "tf.config.experimental.enable_op_determinism)")
     parser.add_argument("--categories", type=categories, default=TUTORIAL_CATEGORIES,
                         help=f"comma-separated newsgroups, or 'all' (default: {','.join(TUTORIAL_CATEGORIES)})")
     parser.add_argument("--device", choices=DEVICES, default="auto", help="auto: a GPU when there is one (default: %(default)s)")
@@ -136,21 +157,24 @@ def build_parser():
 def hyperparameters(args, seed, init=None):
     return Hyperparameters(recipe=args.recipe, input=args.input, init=init or args.init, seed=seed, epochs=args.epochs,
                            batch_size=args.batch_size, hidden=args.hidden, lr=args.lr, adam_eps=args.adam_eps,
-                           categories=args.categories)
+                           dropout=args.dropout, categories=args.categories, step=args.step,
+                           deterministic=args.deterministic)
 
 
 def start_frameworks(frameworks, args):
-    """Thread counts first (TensorFlow fixes them when it starts), then fail early on a missing device."""
+    """Thread counts first (TensorFlow fixes them when it starts), then fail early on a missing device or a
+    step this device cannot run."""
     for framework in frameworks:
         impl = implementation(framework)
         impl.configure_threads(args.threads)
-        impl.resolve_device(args.device)
+        impl.configure_determinism(args.deterministic)
+        impl.make_train_step(args.step, impl.resolve_device(args.device))
 
 
 def train_command(args):
     check_writable(args.out.parent)
-    start_frameworks([args.framework], args)
     hp = hyperparameters(args, args.seed).resolved(args.framework)
+    start_frameworks([args.framework], args)
     batches = prepare(load_corpus(args.categories, args.archive), hp)
     record = run(args.framework, batches, hp, args.device, args.threads)
     save_record(record, args.out)
@@ -160,6 +184,8 @@ def train_command(args):
 
 def compare_command(args):
     check_writable(args.out)
+    for framework in FRAMEWORKS:
+        hyperparameters(args, args.seed[0]).resolved(framework)  # refuses what cannot run, before anything starts
     start_frameworks(FRAMEWORKS, args)
     corpus = load_corpus(args.categories, args.archive)
     records, features = {framework: [] for framework in FRAMEWORKS}, None

@@ -27,6 +27,9 @@ class RunRecord:
     hidden: int
     lr: float
     adam_eps: float
+    dropout: float
+    step: str
+    deterministic: bool
     categories: list
     vocab_size: int
     train_docs: int

@@ -34,11 +34,19 @@ def run(framework, batches, hp, device="auto", threads=None, quiet=False):
     impl = implementation(framework)
     placed = impl.resolve_device(device)
     initial = initial_weights(hp.init, batches.features.vocab_size, hp.hidden, batches.n_classes, hp.seed)
-    model, log = impl.train(batches, initial, hp, placed, quiet)
+    try:
+        model, log = impl.train(batches, initial, hp, placed, quiet)
+    except Exception as error:  # noqa: BLE001 - each framework raises its own type for this
+        if hp.deterministic and "determinis" in str(error):
+            first_line = str(error).strip().splitlines()[0]
+            raise UserError(f"--deterministic: {framework} cannot run this deterministically on "
+                            f"{impl.device_name(placed)} ({first_line})") from None
+        raise
     accuracy = impl.evaluate(model, batches, placed)
     return RunRecord(
         framework=framework, recipe=hp.recipe, input=hp.input, init=hp.init, seed=hp.seed, epochs=hp.epochs,
-        batch_size=hp.batch_size, hidden=hp.hidden, lr=hp.lr, adam_eps=hp.adam_eps,
+        batch_size=hp.batch_size, hidden=hp.hidden, lr=hp.lr, adam_eps=hp.adam_eps, dropout=hp.dropout,
+        step=hp.step, deterministic=hp.deterministic,
         categories=list(batches.categories), vocab_size=batches.features.vocab_size,
         train_docs=len(batches.train_labels), test_docs=len(batches.test_labels),
         device=impl.device_name(placed), threads=threads, versions=library_versions(impl.versions()),

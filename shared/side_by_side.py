@@ -16,8 +16,19 @@ from pygments.lexers import PythonLexer
 from shared.runner import PACKAGES
 
 ROOT = Path(__file__).resolve().parent.parent
-# The one place the two sides name a piece differently: the network itself.
-NETWORK = {"torch": "OurNet", "tf": "multilayer_perceptron"}
+# The pieces the two sides name differently: PyTorch's are modules, TensorFlow's functions.
+NAMES = {"network": {"torch": "OurNet", "tf": "multilayer_perceptron"},
+         "sparse layer": {"torch": "SparseLinear", "tf": "sparse_layer"},
+         "bag layer": {"torch": "BagLinear", "tf": "bag_layer"}}
+
+
+# Pieces that only one side needs, shown beside an empty column.
+ONE_SIDED = {"captured": "torch"}
+
+
+def mirrored_name(framework, name):
+    """The name a piece has on both sides: `name` itself, or its key in NAMES."""
+    return next((key for key, names in NAMES.items() if names[framework] == name), name)
 
 # (title, file, names on both sides, what differs and why)
 SECTIONS = [
@@ -26,20 +37,28 @@ SECTIONS = [
      "called; the TensorFlow tutorial writes a plain function over explicit weight and bias dicts. A sparse "
      "batch needs its own product in both (<code>torch.sparse.mm</code>, <code>tf.sparse.sparse_dense_matmul</code>): "
      "the dense layer ops take dense input only."),
+    ("First layer: dense, sparse or a bag of words", "model.py", ["sparse layer", "bag layer", "FIRST_LAYERS"],
+     "The same sum three ways: a dense batch times the weight matrix (<code>nn.Linear</code>, <code>tf.matmul</code>), "
+     "a sparse batch times it, or each post adding up the weight rows of its words scaled by their counts, an "
+     "<em>embedding bag</em>. PyTorch has that as one kernel, <code>F.embedding_bag</code>, reading where each post "
+     "starts (offsets); TensorFlow writes it as <code>tf.gather</code> and <code>unsorted_segment_sum</code>, "
+     "reading which post each entry belongs to (row ids), which XLA can compile. The bag skips the sparse tensor's "
+     "bookkeeping: 2-3× faster an epoch on the CPU here. Its gradient in TensorFlow is a <code>tf.IndexedSlices</code> "
+     "with a row per word occurrence, which Keras' Adam must not see raw (see the training step)."),
     ("Weights in", "model.py", ["LAYERS", "build_model"],
      "Both start from the same arrays made in <code>shared/weights.py</code>. <code>nn.Linear</code> stores its weight "
      "as (out, in) and computes x·Wᵀ, so PyTorch copies the transposes; <code>tf.matmul</code> takes the (in, out) "
      "layout as it is, inside <code>tf.Variable</code>s created under <code>tf.device</code>."),
-    ("Batches to tensors", "model.py", ["to_tensors"],
+    ("Batches built where the model runs", "model.py", ["to_tensors", "upload", "take"],
+     "The corpus (a CSR matrix of a few MB) is copied to the device once; each batch is then sliced there and, "
+     "for dense input, densified there, instead of copying a 72 MB dense batch from the host every step. "
+     "<code>to_tensors</code> is the host-fed way, kept so the benchmark can show what feeding costs: "
      "<code>torch.from_numpy</code> shares numpy's buffer and <code>.to(device)</code> moves it; TensorFlow converts "
-     "inside a <code>tf.device</code> scope. Both build sparse tensors from the same COO triplets."),
+     "inside a <code>tf.device</code> scope."),
     ("Forward pass and parameters", "model.py", ["forward", "parameters_as_numpy", "variables"],
      "Calling the module runs <code>forward</code>; the function is simply called. PyTorch keeps each gradient "
      "on its parameter (<code>.grad</code>); TensorFlow hands gradients back as values, so reading them needs "
      "the list <code>tape.gradient</code> returned."),
-    ("Loss", "train.py", ["loss_function", "compute_loss"],
-     "<code>nn.CrossEntropyLoss</code> is an object that takes logits and class indices and averages over the batch; "
-     "<code>sparse_softmax_cross_entropy_with_logits</code> returns one loss per post, averaged explicitly."),
     ("Optimizer: Adam and its ε", "train.py", ["make_optimizer"],
      "The same ε is not the same number: PyTorch adds it after bias correction, Keras before. Measured here, "
      "that difference alone parts the two loss curves by 0.1 % within 1-2 steps instead of 9-13 (tutorial recipe). "
@@ -48,21 +67,39 @@ SECTIONS = [
     ("Eager or graph", "train.py", ["make_train_step"],
      "PyTorch runs each op as Python reaches it; <code>torch.compile</code> is the opt-in graph. TensorFlow 2 is "
      "eager too, but the tutorial's graph comes back as <code>tf.function</code>, which traces the step on its "
-     "first call; <code>jit_compile=True</code> adds XLA, which refuses the sparse ops."),
-    ("One training step", "train.py", ["train_step", "loss_and_gradients"],
+     "first call; <code>jit_compile=True</code> adds XLA, which refuses the sparse ops and compiles once per shape. "
+     "The <em>captured</em> step pads every batch to one shape so the whole step is recorded once: a CUDA graph in "
+     "PyTorch, an XLA program in TensorFlow."),
+    ("One training step", "train.py", ["loss_function", "compute_loss", "masked_loss", "train_step", "padded_step",
+                                       "loss_and_gradients"],
      "PyTorch accumulates into <code>.grad</code>, so each step zeroes it, <code>backward()</code> fills it and "
      "<code>step()</code> reads it. TensorFlow records the forward pass on a tape and passes the gradients "
-     "explicitly to <code>apply_gradients</code>."),
+     "explicitly to <code>apply_gradients</code>, made dense first: Keras' Adam would square a bag's "
+     "<code>IndexedSlices</code> row by row before adding a word's repeats, another update than the dense one. "
+     "The padded step averages the loss over the real posts only, so it gives the unpadded step's numbers."),
+    ("Capturing a step (PyTorch on a GPU)", "train.py", ["captured"],
+     "A CUDA graph replays recorded kernels on recorded memory: the batch is copied into the captured input "
+     "tensors, and the captured loss is cloned before the next replay overwrites it. Recording runs no kernels, "
+     "so one warm-up step first makes Adam's state; the weights and that state are then put back, and the first "
+     "replay is step one. TensorFlow needs no such helper: XLA compiles the padded step inside "
+     "<code>tf.function</code>."),
     ("Evaluation", "train.py", ["predict", "evaluate"],
      "<code>torch.no_grad()</code> stops autograd recording what only predicts; outside a tape TensorFlow records "
      "nothing. Both read the predictions back to numpy, which waits for the device."),
-    ("Training loop", "train.py", ["train_epoch", "train"],
+    ("Training loop", "train.py", ["train_epoch", "feeder", "train"],
      "The same loop, line for line, over the same ready-made batches. The losses stay on the device until the "
      "epoch ends, so the clock counts queued GPU work and nothing waits mid-epoch."),
-    ("Threads and devices", "device.py", ["configure_threads", "resolve_device", "device_name", "versions"],
+    ("Threads, determinism and devices", "device.py", ["configure_threads", "configure_determinism", "resolve_device",
+                                                       "device_name", "versions"],
      "PyTorch takes a thread count at any time; TensorFlow fixes its thread pools at its first op, so the count is "
-     "set before anything runs. A device is a <code>torch.device</code> that tensors are moved to, or a "
-     "<code>tf.device</code> scope that ops are placed under."),
+     "set before anything runs. Determinism is a switch in both; cuBLAS also needs a fixed workspace, set "
+     "through an environment variable before its first call. A device is a <code>torch.device</code> that tensors "
+     "are moved to, or a <code>tf.device</code> scope that ops are placed under."),
+    ("What the device can do at best", "device.py", ["synchronize", "adam_floor_seconds", "reset_peak_memory",
+                                                     "peak_memory_mb"],
+     "The benchmark's floor for an epoch: the memory traffic of Adam's update, timed with the framework's own "
+     "element-wise ops on the device that trains, waiting for it (<code>torch.cuda.synchronize</code>; TensorFlow "
+     "waits when a value is read back). Peak device memory is reset and read per case."),
 ]
 
 
@@ -83,7 +120,7 @@ def implementation_files(framework):
 
 def source_of(framework, file, name):
     """The source of top-level `name` in the file, with the comment lines just above it."""
-    name = NETWORK[framework] if name == "network" else name
+    name = NAMES[name][framework] if name in NAMES else name
     path = ROOT / PACKAGES[framework] / file
     lines = path.read_text().splitlines()
     for node in ast.parse(path.read_text()).body:
@@ -98,7 +135,8 @@ def source_of(framework, file, name):
 
 
 def section_code(framework, file, names):
-    return "\n\n\n".join(source_of(framework, file, name) for name in names)
+    return "\n\n\n".join(source_of(framework, file, name) if ONE_SIDED.get(name, framework) == framework else
+                          f"# {name}: PyTorch only (see the note below)" for name in names)
 
 
 STYLE = """

@@ -65,6 +65,9 @@ def test_compare_trains_both_on_the_same_everything(capsys, tiny_env, tmp_path):
     (["--epochs", "2.5"], "argument --epochs: expected a number, got '2.5'"),
     (["--seed", "x"], "argument --seed: expected an integer, got 'x'"),
     (["--framework", "jax"], "argument --framework: invalid choice: 'jax'"),
+    (["--dropout", "1"], "argument --dropout: must be at least 0 and below 1, got '1'"),
+    (["--step", "fast"], "argument --step: invalid choice: 'fast'"),
+    (["--input", "ragged"], "argument --input: invalid choice: 'ragged'"),
 ])
 def test_bad_arguments_get_one_line(capsys, tmp_path, args, message):
     out = tmp_path / "run.json"
@@ -122,3 +125,47 @@ def test_errors_have_no_traceback_as_a_process(tmp_path, tiny_env):
         assert done.returncode != 0 and "Traceback" not in done.stderr
         assert re.match(r"newsgroups-mlp( train)?: error: ", done.stderr.strip().splitlines()[-1])
         assert not (tmp_path / "x.json").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--framework", FRAMEWORKS_HERE[0], "--step", "captured", "--input", "dense"],
+     "--step captured pads a bag of words to one shape: it needs --input bag, not dense"),
+    pytest.param(["--framework", "tf", "--step", "compiled", "--recipe", "clean"],
+                 "--step compiled: XLA compiles once per shape", marks=needs("tf")),
+])
+def test_steps_that_cannot_run_get_one_line(capsys, tiny_env, tmp_path, args, message):
+    out = tmp_path / "run.json"
+    code, stdout, stderr = cli(capsys, "train", *args, *TINY, "--out", str(out))
+    assert code == 1 and message in stderr and stderr.count("\n") == 1 and "Epoch" not in stdout
+    assert not out.exists()
+
+
+@needs("torch")
+def test_captured_step_without_a_gpu_is_one_line(capsys, tiny_env, tmp_path):
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    out = tmp_path / "run.json"
+    code, stdout, stderr = cli(capsys, "train", "--framework", "torch", "--recipe", "clean", "--step", "captured",
+                               *TINY, "--out", str(out))
+    assert code == 1 and stderr == ("newsgroups-mlp: error: --step captured: PyTorch captures a step as a CUDA graph, "
+                                    "which needs a CUDA GPU\n")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS_HERE)
+def test_deterministic_runs_are_recorded_and_repeat(tiny_env, tmp_path, framework):
+    """--deterministic in a process of its own (TensorFlow cannot switch it off again): each input form,
+    twice, gives identical losses, and the record says it was on."""
+    for input in ("dense", "sparse", "bag"):
+        losses = []
+        for run in ("a", "b"):
+            out = tmp_path / f"{input}-{run}.json"
+            done = subprocess.run([sys.executable, "-m", "shared.cli", "train", "--framework", framework,
+                                   "--recipe", "clean", "--input", input, "--deterministic", *TINY, "--out", str(out)],
+                                  capture_output=True, text=True, env=tiny_env, cwd=tmp_path)
+            assert done.returncode == 0, done.stderr
+            record = json.loads(out.read_text())
+            assert record["deterministic"] is True and record["input"] == input
+            losses.append(record["step_losses"])
+        assert losses[0] == losses[1]

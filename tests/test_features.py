@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from shared.batches import batch_indices, get_batch, prepare
+from shared.batches import batch_indices, capacity, get_batch, prepare
 from shared.config import Hyperparameters
 from shared.vocab import tutorial_vocabulary, vectorize
 from shared.weights import SCHEMES, initial_weights
@@ -60,22 +60,43 @@ def test_clean_batches_reshuffle_each_epoch_from_the_seed_and_keep_the_last():
     assert not np.array_equal(np.concatenate(first), np.concatenate(batch_indices(1774, 150, "clean", 4, 0)))
 
 
-def test_get_batch_dense_and_sparse_hold_the_same_numbers():
+def bag_to_dense(bag, n_posts, vocab_size):
+    dense = np.zeros((n_posts, vocab_size), dtype=np.float32)
+    np.add.at(dense, (bag.rows, bag.ids), bag.weights)
+    return dense
+
+
+def test_get_batch_dense_sparse_and_bag_hold_the_same_numbers():
     features = sp.random(20, 50, density=0.2, format="csr", dtype=np.float32, random_state=0)
     labels = np.arange(20, dtype=np.int64) % 3
     indices = np.array([4, 1, 7])
-    dense, y = get_batch(features, labels, indices, dense=True)
-    sparse, y2 = get_batch(features, labels, indices, dense=False)
+    dense, y = get_batch(features, labels, indices, "dense")
+    sparse, y2 = get_batch(features, labels, indices, "sparse")
+    bag, y3 = get_batch(features, labels, indices, "bag")
     assert dense.dtype == np.float32 and sparse.dtype == np.float32 and y.dtype == np.int64
     np.testing.assert_array_equal(dense, sparse.toarray())
     np.testing.assert_array_equal(dense, features[indices].toarray())
+    np.testing.assert_array_equal(dense, bag_to_dense(bag, 3, 50))
+    # offsets and rows say the same thing: post i's entries start at offsets[i]
+    np.testing.assert_array_equal(np.searchsorted(bag.rows, np.arange(3)), bag.offsets)
+    assert bag.ids.dtype == bag.offsets.dtype == bag.rows.dtype == np.int64 and bag.weights.dtype == np.float32
     np.testing.assert_array_equal(y, [1, 1, 1]) and np.testing.assert_array_equal(y, y2)
+    np.testing.assert_array_equal(y, y3)
+
+
+def test_capacity_holds_the_fullest_batch():
+    features = sp.random(40, 30, density=0.3, format="csr", dtype=np.float32, random_state=1)
+    lengths = np.diff(features.indptr)
+    assert capacity(features, 5) == np.sort(lengths)[-5:].sum()
+    for epoch in range(5):
+        for rows in batch_indices(40, 5, "clean", 0, epoch):
+            assert lengths[rows].sum() <= capacity(features, 5)
 
 
 def test_prepared_batches_cover_train_and_test(tiny_corpus):
     hp = Hyperparameters(recipe="clean", batch_size=10).resolved("torch")
     batches = prepare(tiny_corpus, hp)
-    assert not batches.dense and batches.steps_per_epoch == 8  # 72 posts
+    assert batches.form == "bag" and batches.steps_per_epoch == 8  # 72 posts
     assert sum(len(y) for _, y in batches.epoch(0)) == 72
     assert np.array_equal(np.concatenate([y for _, y in batches.test()]), tiny_corpus.test_labels)
 

@@ -19,11 +19,14 @@ def impl(framework):
     return importlib.import_module(f"{package}.model"), importlib.import_module(f"{package}.train")
 
 
-def one_pass(framework, initial, x, y):
+CPU = {"torch": "cpu", "tf": "/CPU:0"}
+
+
+def one_pass(framework, initial, x, y, input="dense"):
     """(logits, loss, gradients) of one forward and backward pass on the CPU."""
     model_module, train_module = impl(framework)
-    device = "cpu" if framework == "torch" else "/CPU:0"
-    model = model_module.build_model(initial, device)
+    device = CPU[framework]
+    model = model_module.build_model(initial, device, input)
     tx, ty = model_module.to_tensors(x, y, device)
     logits = np.asarray(model_module.forward(model, tx).detach() if framework == "torch"
                         else model_module.forward(model, tx))
@@ -35,29 +38,121 @@ def relative(a, b):
     return np.linalg.norm(a - b) / np.linalg.norm(b)
 
 
+def assert_close_passes(a, b):
+    (a_logits, a_loss, a_grads), (b_logits, b_loss, b_grads) = a, b
+    assert np.abs(a_logits - b_logits).max() <= 1e-5 * max(1.0, np.abs(a_logits).max())
+    assert abs(a_loss - b_loss) <= 1e-6 * abs(a_loss)
+    for group in (0, 1):
+        for name in a_grads[group]:
+            assert a_grads[group][name].shape == b_grads[group][name].shape
+            assert relative(b_grads[group][name], a_grads[group][name]) <= 1e-4, name
+
+
 def assert_same_pass(batches, init="torch", seed=0):
     x, y = batches.epoch(0)[0]
     initial = initial_weights(init, batches.features.vocab_size, 100, batches.n_classes, seed)
-    (t_logits, t_loss, t_grads), (f_logits, f_loss, f_grads) = (one_pass(f, initial, x, y) for f in ("torch", "tf"))
-    assert np.abs(t_logits - f_logits).max() <= 1e-5 * max(1.0, np.abs(t_logits).max())
-    assert abs(t_loss - f_loss) <= 1e-6 * abs(t_loss)
-    for group in (0, 1):
-        for name in t_grads[group]:
-            assert t_grads[group][name].shape == f_grads[group][name].shape
-            assert relative(f_grads[group][name], t_grads[group][name]) <= 1e-4, name
-    return t_grads
+    torch_pass, tf_pass = (one_pass(f, initial, x, y, batches.form) for f in ("torch", "tf"))
+    assert_close_passes(torch_pass, tf_pass)
+    return torch_pass[2]
 
 
-@pytest.mark.parametrize("recipe", ["tutorial", "clean"])
-def test_same_pass_on_tiny_corpus(tiny_corpus, recipe):
-    grads = assert_same_pass(prepare(tiny_corpus, Hyperparameters(recipe=recipe, batch_size=16).resolved("torch")))
+@pytest.mark.parametrize("recipe, input", [("tutorial", "dense"), ("clean", "sparse"), ("clean", "bag")])
+def test_same_pass_on_tiny_corpus(tiny_corpus, recipe, input):
+    hp = Hyperparameters(recipe=recipe, input=input, batch_size=16).resolved("torch")
+    grads = assert_same_pass(prepare(tiny_corpus, hp))
     assert np.abs(grads[0]["h1"]).max() > 0  # a real gradient, not zeros agreeing with zeros
 
 
 @pytest.mark.real_data
-@pytest.mark.parametrize("recipe", ["tutorial", "clean"])
-def test_same_pass_on_real_batch(real_corpus, recipe):
-    assert_same_pass(prepare(real_corpus, Hyperparameters(recipe=recipe).resolved("torch")))
+@pytest.mark.parametrize("recipe, input", [("tutorial", "dense"), ("clean", "sparse"), ("clean", "bag")])
+def test_same_pass_on_real_batch(real_corpus, recipe, input):
+    assert_same_pass(prepare(real_corpus, Hyperparameters(recipe=recipe, input=input).resolved("torch")))
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf"])
+def test_dense_sparse_and_bag_give_the_same_pass(tiny_corpus, framework):
+    """Same weights, same posts: the three first-layer forms give the same logits, loss and gradients."""
+    passes = {}
+    for input in ("dense", "sparse", "bag"):
+        batches = prepare(tiny_corpus, Hyperparameters(recipe="clean", input=input, batch_size=16).resolved(framework))
+        initial = initial_weights("glorot", batches.features.vocab_size, 100, batches.n_classes, 0)
+        passes[input] = one_pass(framework, initial, *batches.epoch(0)[0], input)
+    assert_close_passes(passes["dense"], passes["sparse"])
+    assert_close_passes(passes["dense"], passes["bag"])
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf"])
+@pytest.mark.parametrize("input", ["dense", "sparse", "bag"])
+def test_batches_built_on_the_device_equal_the_host_ones(tiny_corpus, framework, input):
+    """take() slices the uploaded corpus on the device (here the CPU one): the same batch as get_batch."""
+    model_module, _ = impl(framework)
+    batches = prepare(tiny_corpus, Hyperparameters(recipe="clean", input=input, batch_size=16).resolved(framework))
+    corpus = model_module.upload(batches.features.train, batches.train_labels, CPU[framework])
+    for rows in batches.rows(1):
+        (host_x, host_y), (x, y) = batches.host_batch(rows), model_module.take(corpus, rows, input)
+        np.testing.assert_array_equal(np.asarray(y), host_y)
+        if input == "bag":
+            for name, host, built in zip(host_x._fields, host_x, x):
+                np.testing.assert_array_equal(np.asarray(built), host, err_msg=name)
+        else:
+            host = host_x if input == "dense" else host_x.toarray()
+            built = x.to_dense() if framework == "torch" and input == "sparse" else \
+                (__import__("tensorflow").sparse.to_dense(x) if input == "sparse" else x)
+            np.testing.assert_array_equal(np.asarray(built), host)
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf"])
+def test_a_padded_bag_gives_the_unpadded_loss_and_gradients(tiny_corpus, framework):
+    """The captured step's batch: entries padded with zero weights, posts masked out of the loss."""
+    model_module, train_module = impl(framework)
+    batches = prepare(tiny_corpus, Hyperparameters(recipe="clean", input="bag", batch_size=16).resolved(framework))
+    corpus = model_module.upload(batches.features.train, batches.train_labels, CPU[framework])
+    rows = batches.rows(0)[-1]  # the short last batch: 72 posts = 4 × 16 + 8
+    assert len(rows) < batches.batch_size
+    initial = initial_weights("glorot", batches.features.vocab_size, 100, batches.n_classes, 0)
+    plain = train_module.loss_and_gradients(model_module.build_model(initial, CPU[framework], "bag"),
+                                            *model_module.take(corpus, rows, "bag"))
+    x, y, mask = model_module.take(corpus, rows, "bag", (batches.batch_size, batches.capacity))
+    assert len(x.ids) == batches.capacity and len(y) == batches.batch_size and float(np.asarray(mask).sum()) == len(rows)
+    model = model_module.build_model(initial, CPU[framework], "bag")
+    if framework == "torch":
+        model.zero_grad()
+        loss = train_module.masked_loss(model, x, y, mask)
+        loss.backward()
+        padded = loss.item(), model_module.parameters_as_numpy(model, gradients=True)
+    else:
+        import tensorflow as tf
+        with tf.GradientTape() as tape:
+            loss = train_module.masked_loss(model, x, y, mask)
+        padded = float(loss), model_module.parameters_as_numpy(model, tape.gradient(loss, model_module.variables(model)))
+    assert padded[0] == pytest.approx(plain[0], rel=1e-6)
+    for group in (0, 1):
+        for name in plain[1][group]:
+            assert relative(padded[1][group][name], plain[1][group][name]) <= 1e-5, name
+
+
+def test_keras_adam_on_raw_indexed_slices_is_another_step():
+    """The trap the bag form avoids in TensorFlow: a word in two posts gives tf.gather's gradient two
+    rows for one index, and Keras' Adam squares each before summing them. Densified first, the
+    update is the one the dense gradient gets."""
+    import tensorflow as tf
+    start = np.ones((4, 2), dtype=np.float32)
+    slices = tf.IndexedSlices(tf.constant([[1.0, 1.0], [2.0, 2.0]]), tf.constant([1, 1]), tf.constant([4, 2]))
+    after = {}
+    for name, gradient in (("raw", slices), ("dense", tf.convert_to_tensor(slices))):
+        variable = tf.Variable(start)
+        optimizer = tf.keras.optimizers.Adam(learning_rate=0.1)
+        optimizer.build([variable])
+        optimizer.apply_gradients([(gradient, variable)])
+        optimizer.apply_gradients([(tf.convert_to_tensor(slices), variable)])
+        after[name] = variable.numpy()
+    expected = tf.Variable(start)
+    optimizer = tf.keras.optimizers.Adam(learning_rate=0.1)
+    optimizer.build([expected])
+    for _ in range(2):
+        optimizer.apply_gradients([(tf.constant([[0, 0], [3.0, 3.0], [0, 0], [0, 0]]), expected)])
+    np.testing.assert_allclose(after["dense"], expected.numpy(), rtol=1e-6)
+    assert np.abs(after["raw"] - expected.numpy()).max() > 1e-3
 
 
 def test_torch_scheme_is_what_nn_linear_does():
@@ -100,25 +195,31 @@ def test_epsilon_convention_moves_the_trajectory(real_runs):
 
 @pytest.mark.real_data
 @pytest.mark.parametrize("framework", ["torch", "tf"])
-def test_dense_and_sparse_give_the_same_losses(real_runs, framework):
-    dense, sparse = (np.array(real_runs(framework, recipe="clean", input=i, epochs=1).step_losses[:5])
-                     for i in ("dense", "sparse"))
+def test_dense_sparse_and_bag_give_the_same_losses(real_runs, framework):
+    dense, sparse, bag = (np.array(real_runs(framework, recipe="clean", input=i, dropout=0.0, epochs=1).step_losses)
+                          for i in ("dense", "sparse", "bag"))
     np.testing.assert_allclose(sparse, dense, rtol=1e-4)
+    np.testing.assert_allclose(bag, dense, rtol=1e-4)
 
 
 @pytest.mark.parametrize("framework", ["torch", "tf"])
-def test_dense_and_sparse_agree_through_a_tiny_training(tiny_corpus, framework):
+def test_every_form_and_step_agrees_through_a_tiny_training(tiny_corpus, framework):
+    """Dense, sparse and bag input, and the padded step XLA compiles, over three epochs (dropout off).
+    In TensorFlow this catches the IndexedSlices trap: bag's losses would leave dense's at step 2."""
     from shared.runner import run
     losses = {}
-    for input in ("dense", "sparse"):
-        hp = Hyperparameters(recipe="clean", input=input, epochs=3, batch_size=16).resolved(framework)
-        losses[input] = run(framework, prepare(tiny_corpus, hp), hp, "cpu", quiet=True).step_losses
-    np.testing.assert_allclose(losses["sparse"], losses["dense"], rtol=1e-4, atol=1e-6)
+    kinds = [("dense", "standard"), ("sparse", "standard"), ("bag", "standard")]
+    kinds += [("bag", "captured")] if framework == "tf" else [("bag", "compiled")]
+    for input, step in kinds:
+        hp = Hyperparameters(recipe="clean", input=input, step=step, epochs=3, batch_size=16).resolved(framework)
+        losses[input, step] = run(framework, prepare(tiny_corpus, hp), hp, "cpu", quiet=True).step_losses
+    for kind in kinds[1:]:
+        np.testing.assert_allclose(losses[kind], losses["dense", "standard"], rtol=1e-4, atol=1e-6, err_msg=str(kind))
 
 
 @pytest.mark.real_data
 @pytest.mark.parametrize("framework", ["torch", "tf"])
-@pytest.mark.parametrize("input", ["dense", "sparse"])
+@pytest.mark.parametrize("input", ["dense", "sparse", "bag"])
 def test_same_seed_twice_gives_identical_losses(real_corpus, framework, input):
     from shared.runner import run
     hp = Hyperparameters(recipe="clean", input=input, epochs=2, seed=5).resolved(framework)

@@ -5,7 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from shared.progress import TrainingLog
-from tf_impl.model import build_model, forward, parameters_as_numpy, to_tensors, variables
+from tf_impl.model import build_model, forward, parameters_as_numpy, take, upload, variables
 
 
 def loss_function(logits, labels):
@@ -23,21 +23,42 @@ def make_optimizer(model, hp):
     return optimizer
 
 
-def compute_loss(model, x, y):
-    return loss_function(forward(model, x), y)
+def compute_loss(model, x, y, training=False):
+    return loss_function(forward(model, x, training), y)
 
 
-def make_train_step(compiled=False):
+def masked_loss(model, x, y, mask):
+    """The mean loss over the real posts of a padded batch: the same number compute_loss gives unpadded."""
+    losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=forward(model, x, training=True))
+    return tf.reduce_sum(losses * mask) / tf.reduce_sum(mask)
+
+
+def make_train_step(kind="standard", device=None):
     # TensorFlow 2 runs eagerly too, but tf.function traces the step into a graph on its first
-    # call (and again for a new input signature); jit_compile=True also compiles it with XLA.
-    return tf.function(train_step, reduce_retracing=True, jit_compile=compiled)
+    # call (and again for a new input signature); jit_compile=True also compiles it with XLA, which
+    # needs the same shapes every step to compile once: the captured step takes padded batches.
+    if kind == "captured":
+        return tf.function(padded_step, jit_compile=True)
+    return tf.function(train_step, reduce_retracing=True, jit_compile=kind == "compiled")
 
 
 def train_step(model, optimizer, x, y):
     # The tape records the forward pass so tape.gradient can walk it back.
     with tf.GradientTape() as tape:
-        loss = compute_loss(model, x, y)
-    gradients = tape.gradient(loss, variables(model))
+        loss = compute_loss(model, x, y, training=True)
+    # A bag's gradient (tf.gather's) is a tf.IndexedSlices with one row per word *occurrence*: a word
+    # in two posts comes twice. Keras 3's Adam squares those rows before adding the duplicates up, so
+    # its second moment would get Σg² instead of (Σg)². Made dense first, every form takes the same step.
+    gradients = [tf.convert_to_tensor(g) for g in tape.gradient(loss, variables(model))]
+    optimizer.apply_gradients(zip(gradients, variables(model)))
+    return loss
+
+
+def padded_step(model, optimizer, x, y, mask):
+    """train_step on a padded batch (the same shapes every step), as XLA compiles it."""
+    with tf.GradientTape() as tape:
+        loss = masked_loss(model, x, y, mask)
+    gradients = [tf.convert_to_tensor(g) for g in tape.gradient(loss, variables(model))]  # as in train_step
     optimizer.apply_gradients(zip(gradients, variables(model)))
     return loss
 
@@ -54,24 +75,34 @@ def predict(model, x):
 
 
 def evaluate(model, batches, device):
-    predictions = [predict(model, to_tensors(x, y, device)[0]) for x, y in batches.test()]
+    test_set = upload(batches.features.test, batches.test_labels, device)
+    predictions = [predict(model, take(test_set, rows, model[2])[0]) for rows in batches.test_rows()]
     return float(np.mean(np.concatenate(predictions) == batches.test_labels))
 
 
-def train_epoch(model, optimizer, step, epoch_batches, device):
-    """One pass over ready-made batches; the losses stay on the device until they are read."""
-    return [step(model, optimizer, *to_tensors(x, y, device)) for x, y in epoch_batches]
+def train_epoch(model, optimizer, step, epoch_batches):
+    """One pass over batches already on the device; the losses stay there until they are read."""
+    return [step(model, optimizer, *batch) for batch in epoch_batches]
 
 
-def train(batches, initial, hp, device, quiet=False, compiled=False):
+def feeder(batches, device, kind="standard"):
+    """build(rows) for batches.epoch: each batch sliced on `device` from the corpus uploaded once."""
+    train_set = upload(batches.features.train, batches.train_labels, device)
+    padded_to = (batches.batch_size, batches.capacity) if kind == "captured" else None
+    return lambda rows: take(train_set, rows, batches.form, padded_to)
+
+
+def train(batches, initial, hp, device, quiet=False):
     """Train from `initial` on `batches`; returns the trained model and its TrainingLog."""
-    model = build_model(initial, device)
+    tf.random.set_seed(hp.seed)  # dropout's masks
+    model = build_model(initial, device, hp.input, hp.dropout)
     optimizer = make_optimizer(model, hp)
-    step = make_train_step(compiled)
+    step = make_train_step(hp.step, device)
+    build = feeder(batches, device, hp.step)
     log = TrainingLog("tf", hp.epochs, batches.steps_per_epoch, quiet)
     for epoch in range(hp.epochs):
-        epoch_batches = batches.epoch(epoch)
+        epoch_batches = batches.epoch(epoch, build)
         log.start_epoch()
-        log.end_epoch(epoch, train_epoch(model, optimizer, step, epoch_batches, device))
+        log.end_epoch(epoch, train_epoch(model, optimizer, step, epoch_batches))
     log.close()
     return model, log
