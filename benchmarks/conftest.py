@@ -9,7 +9,7 @@
 """
 
 import os
-import resource
+import re
 import time
 from types import SimpleNamespace
 
@@ -27,7 +27,7 @@ from shared.weights import initial_weights
 
 FRAMEWORKS_HERE = installed_frameworks()
 CATEGORY_SETS = {"3": TUTORIAL_CATEGORIES, "20": CATEGORIES}
-RECIPE_OF_INPUT = {"dense": "tutorial", "sparse": "clean"}  # the tutorials' dense path, the clean sparse one
+RECIPE_OF_INPUT = {"dense": "tutorial", "sparse": "clean", "bag": "clean"}  # the tutorials' dense path, the clean ones
 
 
 def pytest_addoption(parser):
@@ -73,9 +73,9 @@ def problems(corpora):
     """problem(input, categories, seed) -> (hp, Batches), vectorized once per recipe and category set."""
     features = {}
 
-    def get(input, categories, seed=0, **overrides):
-        hp = Hyperparameters(recipe=RECIPE_OF_INPUT[input], input=input, seed=seed,
-                             categories=CATEGORY_SETS[categories], **overrides).resolved("torch")
+    def get(input, categories, seed=0, framework="torch", **overrides):
+        hp = resolved_or_skip(Hyperparameters(recipe=RECIPE_OF_INPUT[input], input=input, seed=seed,
+                                              categories=CATEGORY_SETS[categories], **overrides), framework)
         corpus = corpora(categories)
         if (hp.recipe, categories) not in features:
             features[hp.recipe, categories] = vectorize(corpus, hp.recipe)
@@ -94,10 +94,61 @@ def framework_or_skip(framework, device):
     return impl, (placed if device == "gpu" else impl.resolve_device("cpu"))
 
 
-def fresh_model(impl, hp, batches, placed, compiled=False):
+def resolved_or_skip(hp, framework):
+    try:
+        return hp.resolved(framework)
+    except UserError as error:
+        pytest.skip(str(error))
+
+
+def fresh_model(impl, hp, batches, placed):
+    """(model, optimizer, step) from the shared initial weights; a skip that says why for a step this
+    device cannot run."""
     weights = initial_weights(hp.init, batches.features.vocab_size, hp.hidden, batches.n_classes, hp.seed)
-    model = impl.build_model(weights, placed)
-    return model, impl.make_optimizer(model, hp), impl.make_train_step(compiled)
+    try:
+        step = impl.make_train_step(hp.step, placed)
+    except UserError as error:
+        pytest.skip(str(error))
+    model = impl.build_model(weights, placed, hp.input, hp.dropout)
+    return model, impl.make_optimizer(model, hp), step
+
+
+def reset_host_peak():
+    """Linux keeps a process's peak resident memory; writing 5 to clear_refs starts it again, so each
+    case reports its own peak rather than the largest of every case before it."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def host_peak_mb():
+    try:
+        with open("/proc/self/status") as status:
+            return int(re.search(r"VmHWM:\s+(\d+)", status.read()).group(1)) / 1024
+    except (OSError, AttributeError):
+        return None
+
+
+@pytest.fixture
+def memory():
+    """Peak host memory of this case alone (reset at its start), and the device's where it has one."""
+    own = reset_host_peak()
+    watched = []
+
+    def watch(impl, placed):
+        impl.reset_peak_memory(placed)
+        watched.append((impl, placed))
+
+    def peaks():
+        found = {"peak_host_mb": host_peak_mb() if own else None}
+        for impl, placed in watched:
+            found["peak_device_mb"] = impl.peak_memory_mb(placed)
+        return found
+    watch.peaks = peaks
+    return watch
 
 
 def timed(function, *args):
@@ -111,9 +162,8 @@ def describe(benchmark, settings, *, variant, batches=None, device="cpu", docs, 
     stats = benchmark.stats.stats if benchmark.stats else None
     info = {"variant": variant, "threads": settings.threads, "device": device,
             "docs": docs, "docs_per_second": docs / stats.median if docs and stats and stats.median else None,
-            "versions": library_versions(versions), "cpu": cpu_model(),
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "versions": library_versions(versions), "cpu": cpu_model()}
     if batches is not None:
-        info.update(vocab_size=batches.features.vocab_size, batch_size=batches.batch_size,
+        info.update(vocab_size=batches.features.vocab_size, batch_size=batches.batch_size, input=batches.form,
                     categories=len(batches.categories), batches_prebuilt=batches.prebuilt)
     benchmark.extra_info.update(info, **more)

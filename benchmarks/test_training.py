@@ -9,9 +9,13 @@ from benchmarks.conftest import describe, framework_or_skip, fresh_model, timed
 from benchmarks.peers import (adam_floor_seconds, linear_baseline, mlp_accuracy, mlp_classifier, mlp_epoch,
                               n_parameters)
 
-# name -> (framework, compiled): torch.compile and XLA next to the default eager / tf.function paths
-VARIANTS = {"torch": ("torch", False), "torch-compile": ("torch", True),
-            "tf": ("tf", False), "tf-xla": ("tf", True), "sklearn-mlp": ("sklearn", False)}
+# name -> (framework, step, feed): each framework's standard step, compiled, and captured whole (padded
+# bag), fed from batches built on the device; and the host-fed way, a batch copied from the host each step.
+VARIANTS = {"torch": ("torch", "standard", "device"), "torch-host-fed": ("torch", "standard", "host"),
+            "torch-compile": ("torch", "compiled", "device"), "torch-graph": ("torch", "captured", "device"),
+            "tf": ("tf", "standard", "device"), "tf-host-fed": ("tf", "standard", "host"),
+            "tf-xla": ("tf", "compiled", "device"), "tf-xla-padded": ("tf", "captured", "device"),
+            "sklearn-mlp": ("sklearn", "standard", "host")}
 TARGET = 0.95  # time-to-accuracy target on the 3 groups, clean recipe
 MAX_EPOCHS = 20
 
@@ -26,60 +30,86 @@ def read_back(losses):
     return [float(loss) for loss in losses]
 
 
+def epoch_source(impl, batches, placed, hp, feed):
+    """epoch() -> the batches one timed round trains on. Device-fed: sliced on the device, before the clock
+    where they fit (as in train()). Host-fed: host arrays made before the clock, copied in each step."""
+    if feed == "host":
+        host = batches.epoch(0)
+        return lambda: (impl.to_tensors(x, y, placed) for x, y in (host if batches.prebuilt else batches.epoch(0)))
+    build = impl.feeder(batches, placed, hp.step)
+    ready = batches.epoch(0, build)
+    return lambda: ready if batches.prebuilt else batches.epoch(0, build)
+
+
+def optimizer_floor(impl, placed, batches, hp, settings, device):
+    """Seconds an epoch's Adam updates need for memory traffic alone, on the device that trains."""
+    n_params = n_parameters(batches.features.vocab_size, hp.hidden, batches.n_classes)
+    if device == "cpu":
+        return adam_floor_seconds(n_params, batches.steps_per_epoch, settings.threads)
+    return impl.adam_floor_seconds(n_params, placed) * batches.steps_per_epoch
+
+
 @pytest.mark.parametrize("categories", ["3", "20"])
 @pytest.mark.parametrize("device", ["cpu", "gpu"])
-@pytest.mark.parametrize("input", ["dense", "sparse"])
+@pytest.mark.parametrize("input", ["dense", "sparse", "bag"])
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_train_epoch(benchmark, settings, problems, variant, input, device, categories):
-    framework, compiled = VARIANTS[variant]
+def test_train_epoch(benchmark, settings, problems, memory, variant, input, device, categories):
+    framework, step, feed = VARIANTS[variant]
     if settings.quick and input == "dense" and categories == "20":
         pytest.skip("--quick leaves out the dense all-20 case (27 GB of dense batches an epoch)")
+    if feed == "host" and framework != "sklearn" and device == "cpu" and categories == "20":
+        pytest.skip("feeding is compared on 3 groups on the CPU (where the host is the device)")
     benchmark.group = f"train-epoch {input} {device} {categories}-groups"
-    hp, batches = problems(input, categories)
     if framework == "sklearn":
-        if input == "dense" or device == "gpu":
+        if input != "sparse" or device == "gpu":
             pytest.skip("scikit-learn's MLPClassifier is timed on the sparse input, on the CPU")
+        hp, batches = problems(input, categories)
         classifier = mlp_classifier(hp, hp.seed)
         first, _ = timed(mlp_epoch, classifier, batches)
         benchmark.pedantic(mlp_epoch, (classifier, batches), rounds=rounds_for(first, settings), iterations=1)
-        accuracy, device_name, versions = mlp_accuracy(classifier, batches), "cpu", {}
+        accuracy, device_name, versions, floor = mlp_accuracy(classifier, batches), "cpu", {}, \
+            adam_floor_seconds(n_parameters(batches.features.vocab_size, hp.hidden, batches.n_classes),
+                               batches.steps_per_epoch, settings.threads)
     else:
+        hp, batches = problems(input, categories, framework=framework, step=step)
         impl, placed = framework_or_skip(framework, device)
-        model, optimizer, step = fresh_model(impl, hp, batches, placed, compiled)
-        epoch = batches.epoch(0)
+        memory(impl, placed)
+        model, optimizer, train_step = fresh_model(impl, hp, batches, placed)
+        epoch = epoch_source(impl, batches, placed, hp, feed)
 
         def one_epoch():
-            return read_back(impl.train_epoch(model, optimizer, step, epoch if batches.prebuilt else batches.epoch(0),
-                                              placed))
+            return read_back(impl.train_epoch(model, optimizer, train_step, epoch()))
         try:
             first, _ = timed(one_epoch)
         except Exception as error:  # an op the compiler cannot take: a variant that does not apply
-            if not compiled:
+            if step == "standard":
                 raise
             pytest.skip(f"{variant} cannot compile this step: {type(error).__name__}: {str(error)[:200]}")
         benchmark.pedantic(one_epoch, rounds=rounds_for(first, settings), iterations=1)
         accuracy, device_name, versions = impl.evaluate(model, batches, placed), impl.device_name(placed), impl.versions()
-    floor = adam_floor_seconds(n_parameters(batches.features.vocab_size, hp.hidden, batches.n_classes),
-                               batches.steps_per_epoch, settings.threads)
+        floor = optimizer_floor(impl, placed, batches, hp, settings, device)
     describe(benchmark, settings, variant=variant, batches=batches, device=device_name, docs=len(batches.train_labels),
-             versions=versions, first_seconds=first, accuracy=accuracy,
-             epochs_trained=1 + benchmark.stats.stats.rounds, optimizer_floor_seconds=floor)
+             versions=versions, first_seconds=first, accuracy=accuracy, feed=feed, step=step,
+             epochs_trained=1 + benchmark.stats.stats.rounds, optimizer_floor_seconds=floor, **memory.peaks())
 
 
 @pytest.mark.parametrize("device", ["cpu", "gpu"])
-@pytest.mark.parametrize("input", ["dense", "sparse"])
+@pytest.mark.parametrize("input", ["dense", "sparse", "bag"])
 @pytest.mark.parametrize("variant", ["torch", "tf"])
-def test_inference(benchmark, settings, problems, variant, input, device):
-    """Predicting the whole test split, after one epoch of training."""
+def test_inference(benchmark, settings, problems, memory, variant, input, device):
+    """Predicting the whole test split, after one epoch of training: the test corpus uploaded, each
+    batch built on the device, the predictions read back."""
     benchmark.group = f"inference {input} {device}"
-    hp, batches = problems(input, "3")
+    hp, batches = problems(input, "3", framework=variant)
     impl, placed = framework_or_skip(variant, device)
+    memory(impl, placed)
     model, optimizer, step = fresh_model(impl, hp, batches, placed)
-    read_back(impl.train_epoch(model, optimizer, step, batches.epoch(0), placed))
+    read_back(impl.train_epoch(model, optimizer, step, batches.epoch(0, impl.feeder(batches, placed))))
     first, accuracy = timed(impl.evaluate, model, batches, placed)
     benchmark.pedantic(impl.evaluate, (model, batches, placed), rounds=settings.rounds, iterations=1)
     describe(benchmark, settings, variant=variant, batches=batches, device=impl.device_name(placed),
-             docs=len(batches.test_labels), versions=impl.versions(), first_seconds=first, accuracy=accuracy)
+             docs=len(batches.test_labels), versions=impl.versions(), first_seconds=first, accuracy=accuracy,
+             **memory.peaks())
 
 
 def next_seed(settings, problems):
@@ -87,7 +117,7 @@ def next_seed(settings, problems):
     seeds = iter(settings.seeds)
 
     def setup():
-        return problems("sparse", "3", seed=next(seeds)), {}
+        return problems("bag", "3", seed=next(seeds)), {}
     return setup
 
 
@@ -117,8 +147,9 @@ def test_time_to_accuracy(benchmark, settings, problems, variant):
 
         def run(hp, batches):
             model, optimizer, step = fresh_model(impl, hp, batches, placed)
+            build = impl.feeder(batches, placed)
             for epoch in range(1, MAX_EPOCHS + 1):
-                read_back(impl.train_epoch(model, optimizer, step, batches.epoch(epoch - 1), placed))
+                read_back(impl.train_epoch(model, optimizer, step, batches.epoch(epoch - 1, build)))
                 accuracy = impl.evaluate(model, batches, placed)
                 if accuracy >= TARGET:
                     break
@@ -154,8 +185,9 @@ def test_accuracy(benchmark, settings, problems, variant):
 
         def run(hp, batches):
             model, optimizer, step = fresh_model(impl, hp, batches, placed)
+            build = impl.feeder(batches, placed)
             for epoch in range(hp.epochs):
-                read_back(impl.train_epoch(model, optimizer, step, batches.epoch(epoch), placed))
+                read_back(impl.train_epoch(model, optimizer, step, batches.epoch(epoch, build)))
             per_seed.append({"seed": hp.seed, "accuracy": impl.evaluate(model, batches, placed)})
     benchmark.pedantic(run, setup=setup, rounds=len(settings.seeds), iterations=1)
     accuracies = [s["accuracy"] for s in per_seed]
