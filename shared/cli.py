@@ -9,7 +9,8 @@ import numpy as np
 
 from shared.batches import prepare
 from shared.config import CLEAN_INIT, FRAMEWORKS, INPUTS, STEPS, Hyperparameters
-from shared.dataset import ARCHIVE_ENV, TUTORIAL_CATEGORIES, load_corpus, parse_categories
+from shared.dataset import (ARCHIVE_ENV, REMOVABLE, TUTORIAL_CATEGORIES, carve_validation, load_corpus,
+                            parse_categories, parse_remove)
 from shared.errors import UserError
 from shared.record import check_writable, save_record, write_atomically
 from shared.report import write_report
@@ -75,6 +76,13 @@ def seeds(text):
     return values
 
 
+def parts(text):
+    try:
+        return parse_remove(text)
+    except UserError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def categories(text):
     try:
         return parse_categories(text)
@@ -98,11 +106,11 @@ def add_run_options(parser):
     parser.add_argument("--epochs", type=positive(int), default=defaults.epochs, help="(default: %(default)s)")
     parser.add_argument("--batch-size", type=positive(int), default=defaults.batch_size, help="(default: %(default)s)")
     parser.add_argument("--hidden", type=positive(int), default=defaults.hidden, help="units in each hidden layer (default: %(default)s)")
-    parser.add_argument("--lr", type=positive(float), default=defaults.lr, help="Adam learning rate (default: %(default)s)")
+    parser.add_argument("--lr", type=positive(float), help="Adam learning rate (default: 0.003 for clean, else 0.01)")
     parser.add_argument("--adam-eps", type=positive(float), default=defaults.adam_eps,
                         help="Adam's epsilon, passed to both frameworks as is (default: %(default)s)")
-    parser.add_argument("--dropout", type=fraction, default=defaults.dropout,
-                        help="dropout rate between the layers (default: %(default)s)")
+    parser.add_argument("--dropout", type=fraction,
+                        help="dropout rate between the layers (default: 0.5 for clean, else 0)")
     parser.add_argument("--step", choices=STEPS, default=defaults.step,
                         help="standard: eager PyTorch, tf.function; compiled: torch.compile, XLA; captured: one padded "
                              "step captured whole, a CUDA graph (PyTorch, GPU only) or XLA (TensorFlow); --input bag "
@@ -115,6 +123,11 @@ def add_run_options(parser):
     parser.add_argument("--device", choices=DEVICES, default="auto", help="auto: a GPU when there is one (default: %(default)s)")
     parser.add_argument("--threads", type=positive(int), default=default_threads(),
                         help="CPU threads for each framework (default: all cores, %(default)s)")
+    parser.add_argument("--remove", type=parts, default=(), metavar="PARTS",
+                        help=f"strip these parts of every post, comma-separated: {', '.join(REMOVABLE)} (default: none)")
+    parser.add_argument("--validation", type=fraction, default=0.0, metavar="FRACTION",
+                        help="hold out this fraction of the training posts and report accuracy on it instead of "
+                             "the test set: for choosing hyperparameters (default: off)")
     parser.add_argument("--archive", help=f"a local 20news-bydate.tar.gz (default: ${ARCHIVE_ENV}, else download)")
 
 
@@ -157,8 +170,8 @@ def build_parser():
 def hyperparameters(args, seed, init=None):
     return Hyperparameters(recipe=args.recipe, input=args.input, init=init or args.init, seed=seed, epochs=args.epochs,
                            batch_size=args.batch_size, hidden=args.hidden, lr=args.lr, adam_eps=args.adam_eps,
-                           dropout=args.dropout, categories=args.categories, step=args.step,
-                           deterministic=args.deterministic)
+                           dropout=args.dropout, categories=args.categories, remove=args.remove,
+                           validation=args.validation, step=args.step, deterministic=args.deterministic)
 
 
 def start_frameworks(frameworks, args):
@@ -171,14 +184,19 @@ def start_frameworks(frameworks, args):
         impl.make_train_step(args.step, impl.resolve_device(args.device))
 
 
+def corpus_for(args):
+    corpus = load_corpus(args.categories, args.archive, remove=args.remove)
+    return carve_validation(corpus, args.validation) if args.validation else corpus
+
+
 def train_command(args):
     check_writable(args.out.parent)
     hp = hyperparameters(args, args.seed).resolved(args.framework)
     start_frameworks([args.framework], args)
-    batches = prepare(load_corpus(args.categories, args.archive), hp)
+    batches = prepare(corpus_for(args), hp)
     record = run(args.framework, batches, hp, args.device, args.threads)
     save_record(record, args.out)
-    print(f"{args.framework}: test accuracy {record.test_accuracy:.4f} in {record.train_seconds:.1f} s "
+    print(f"{args.framework}: {record.evaluated_on} accuracy {record.test_accuracy:.4f} in {record.train_seconds:.1f} s "
           f"({record.epochs} epochs, {record.device}, {record.threads} threads) -> {args.out}")
 
 
@@ -187,7 +205,7 @@ def compare_command(args):
     for framework in FRAMEWORKS:
         hyperparameters(args, args.seed[0]).resolved(framework)  # refuses what cannot run, before anything starts
     start_frameworks(FRAMEWORKS, args)
-    corpus = load_corpus(args.categories, args.archive)
+    corpus = corpus_for(args)
     records, features = {framework: [] for framework in FRAMEWORKS}, None
     for seed in args.seed:
         init = args.init or (CLEAN_INIT if args.recipe == "clean" else COMPARE_INIT)
@@ -216,13 +234,14 @@ def comparison_table(torch_runs, tf_runs):
         text = fmt.format(np.mean(values))
         return text + (f" ± {fmt.format(np.std(values))}" if len(values) > 1 else "")
 
-    rows = [("test accuracy", "{:.4f}", lambda r: r.test_accuracy),
+    rows = [(f"{torch_runs[0].evaluated_on.split()[0]} accuracy", "{:.4f}", lambda r: r.test_accuracy),
             ("training seconds", "{:.2f}", lambda r: r.train_seconds),
             ("seconds per epoch", "{:.3f}", lambda r: r.train_seconds / r.epochs),
             ("final loss", "{:.3g}", lambda r: r.step_losses[-1])]
     r = torch_runs[0]
     seeds = ",".join(str(run.seed) for run in torch_runs)
-    lines = [f"{r.recipe} recipe, {r.input} input, init {r.init}, seed {seeds}, {r.epochs} epochs, "
+    removed = f", without {'/'.join(r.remove)}" if r.remove else ""
+    lines = [f"{r.recipe} recipe{removed}, {r.input} input, init {r.init}, seed {seeds}, {r.epochs} epochs, "
              f"{r.train_docs}/{r.test_docs} posts, vocabulary {r.vocab_size:,}, {r.threads} threads, {r.device}",
              f"{'':<20}{'PyTorch':>20}{'TensorFlow':>20}"]
     lines += [f"{name:<20}{cell(torch_runs, get, fmt):>20}{cell(tf_runs, get, fmt):>20}" for name, fmt, get in rows]

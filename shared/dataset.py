@@ -14,6 +14,7 @@ import os
 import pickle
 import tarfile
 import tempfile
+import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,10 @@ CATEGORIES = (
 )
 TUTORIAL_CATEGORIES = ("comp.graphics", "sci.space", "rec.sport.baseball")
 ARCHIVE_ENV = "NEWSGROUPS_ARCHIVE"
+# What scikit-learn's loader can strip from each post: the header block, a trailing signature, and
+# lines quoted from other posts; all three are what a classifier can learn a newsgroup from
+# without reading the topic.
+REMOVABLE = ("headers", "footers", "quotes")
 SPLIT_FOLDERS = {"train": "20news-bydate-train", "test": "20news-bydate-test"}
 # The file name scikit-learn's fetch_20newsgroups reads its cache from (sklearn.datasets._twenty_newsgroups).
 SKLEARN_CACHE_FILE = "20news-bydate_py3.pkz"
@@ -64,8 +69,19 @@ def parse_categories(text):
     return names
 
 
-def load_corpus(categories=TUTORIAL_CATEGORIES, archive=None, data_home=None):
-    """Train and test posts of `categories`, shuffled as fetch_20newsgroups(random_state=42) does."""
+def parse_remove(text):
+    """'headers,footers,quotes' (any subset, or '' for none) -> a tuple in REMOVABLE's order."""
+    names = {name.strip() for name in text.split(",") if name.strip()}
+    unknown = sorted(names - set(REMOVABLE))
+    if unknown:
+        raise UserError(f"--remove: unknown part{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+                        f"choose from {', '.join(REMOVABLE)}")
+    return tuple(name for name in REMOVABLE if name in names)
+
+
+def load_corpus(categories=TUTORIAL_CATEGORIES, archive=None, data_home=None, remove=()):
+    """Train and test posts of `categories`, shuffled as fetch_20newsgroups(random_state=42) does, with
+    the parts in `remove` stripped by scikit-learn."""
     archive = archive or os.environ.get(ARCHIVE_ENV) or None
     data_home = get_data_home(data_home)
     if archive is not None:
@@ -77,8 +93,10 @@ def load_corpus(categories=TUTORIAL_CATEGORIES, archive=None, data_home=None):
     splits = {}
     for subset in ("train", "test"):
         try:
-            bunch = fetch_20newsgroups(data_home=data_home, subset=subset, categories=list(categories),
-                                       shuffle=True, random_state=42)
+            with warnings.catch_warnings():  # its "Retry downloading" warnings: the line below says it all
+                warnings.simplefilter("ignore")
+                bunch = fetch_20newsgroups(data_home=data_home, subset=subset, categories=list(categories),
+                                           shuffle=True, random_state=42, remove=tuple(remove))
         except OSError as error:  # no cache and no network: say what to do instead
             raise UserError(f"cannot download 20 Newsgroups ({error}); set {ARCHIVE_ENV} to a local "
                             f"20news-bydate.tar.gz") from None
@@ -113,3 +131,18 @@ def build_sklearn_cache(archive, data_home):
         partial = Path(folder) / SKLEARN_CACHE_FILE
         partial.write_bytes(codecs.encode(pickle.dumps(cache), "zlib_codec"))
         os.replace(partial, Path(data_home) / SKLEARN_CACHE_FILE)
+
+
+def carve_validation(corpus, fraction):
+    """The corpus with its test split replaced by `fraction` of its training posts (the last ones of a
+    fixed permutation, the same for every seed), for choosing hyperparameters without the test set."""
+    n = len(corpus.train_texts)
+    held = int(round(n * fraction))
+    if not 0 < held < n:
+        raise UserError(f"--validation {fraction} of {n} training posts leaves "
+                        f"{'no validation post' if held == 0 else 'no training post'}")
+    order = np.random.default_rng(0).permutation(n)
+    train, validation = order[:n - held], order[n - held:]
+    texts = np.array(corpus.train_texts, dtype=object)
+    return Corpus(list(texts[train]), corpus.train_labels[train], list(texts[validation]),
+                  corpus.train_labels[validation], corpus.categories)

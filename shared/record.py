@@ -31,6 +31,8 @@ class RunRecord:
     step: str
     deterministic: bool
     categories: list
+    remove: list
+    evaluated_on: str  # "test", or the validation share of the training posts the accuracy is on
     vocab_size: int
     train_docs: int
     test_docs: int

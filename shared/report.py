@@ -94,7 +94,10 @@ def environment_section(bench, records):
 def group_records(records):
     groups = defaultdict(list)
     for r in sorted(records, key=lambda r: (r.recipe, r.input, r.init, r.framework, r.seed)):
-        groups[f"{r.recipe} recipe, {r.input} input, init {r.init}, {r.epochs} epochs"].append(r)
+        removed = f", without {'/'.join(r.remove)}" if r.remove else ""
+        on = "" if r.evaluated_on == "test" else f", on {r.evaluated_on}"
+        groups[f"{r.recipe} recipe{removed}, {len(r.categories)} groups, {r.input} input, init {r.init}, "
+               f"{r.epochs} epochs{on}"].append(r)
     return groups
 
 

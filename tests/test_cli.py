@@ -1,6 +1,7 @@
 """The command line: runs end to end on the tiny archive, and refuses bad input in one line."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -68,6 +69,8 @@ def test_compare_trains_both_on_the_same_everything(capsys, tiny_env, tmp_path):
     (["--dropout", "1"], "argument --dropout: must be at least 0 and below 1, got '1'"),
     (["--step", "fast"], "argument --step: invalid choice: 'fast'"),
     (["--input", "ragged"], "argument --input: invalid choice: 'ragged'"),
+    (["--remove", "headers,sigs"], "argument --remove: --remove: unknown part sigs; choose from headers, footers, quotes"),
+    (["--validation", "1.5"], "argument --validation: must be at least 0 and below 1, got '1.5'"),
 ])
 def test_bad_arguments_get_one_line(capsys, tmp_path, args, message):
     out = tmp_path / "run.json"
@@ -169,3 +172,33 @@ def test_deterministic_runs_are_recorded_and_repeat(tiny_env, tmp_path, framewor
             assert record["deterministic"] is True and record["input"] == input
             losses.append(record["step_losses"])
         assert losses[0] == losses[1]
+
+
+def test_a_validation_split_with_no_training_post_left_is_one_line(capsys, tiny_env, tmp_path):
+    out = tmp_path / "run.json"
+    code, stdout, stderr = cli(capsys, "train", "--framework", FRAMEWORKS_HERE[0], "--validation", "0.999", *TINY,
+                               "--out", str(out))
+    assert code == 1 and stderr == "newsgroups-mlp: error: --validation 0.999 of 72 training posts leaves no training post\n"
+    assert not out.exists()
+
+
+def test_validation_runs_say_what_they_were_evaluated_on(capsys, tiny_env, tmp_path):
+    out = tmp_path / "run.json"
+    code, stdout, _ = cli(capsys, "train", "--framework", FRAMEWORKS_HERE[0], "--recipe", "clean", "--validation", "0.25",
+                          "--remove", "headers", *TINY, "--out", str(out))
+    record = json.loads(out.read_text())
+    assert code == 0 and record["evaluated_on"] == "validation 0.25 of train" and record["test_docs"] == 18
+    assert record["remove"] == ["headers"] and "validation 0.25 of train accuracy" in stdout
+
+
+def test_no_archive_and_no_network_is_only_the_projects_line(tmp_path):
+    """scikit-learn's own download warnings stay out; a closed local proxy stands in for no network."""
+    env = {k: v for k, v in os.environ.items() if k != "NEWSGROUPS_ARCHIVE"}
+    env.update(SCIKIT_LEARN_DATA=str(tmp_path / "empty"), https_proxy="http://127.0.0.1:9", http_proxy="http://127.0.0.1:9",
+               HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9", no_proxy="", NO_PROXY="")
+    done = subprocess.run([sys.executable, "-m", "shared.cli", "train", "--framework", FRAMEWORKS_HERE[0], "--out", "x.json"],
+                          capture_output=True, text=True, cwd=tmp_path, env=env)
+    lines = [line for line in done.stderr.splitlines() if not re.match(r"^(I0000|W0000|WARNING: All log)", line)]
+    assert done.returncode == 1 and len(lines) == 1, done.stderr
+    assert lines[0].startswith("newsgroups-mlp: error: cannot download 20 Newsgroups") and "NEWSGROUPS_ARCHIVE" in lines[0]
+    assert not (tmp_path / "x.json").exists()

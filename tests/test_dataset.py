@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from sklearn.datasets import fetch_20newsgroups, load_files
 
-from shared.dataset import (CATEGORIES, SKLEARN_CACHE_FILE, TUTORIAL_CATEGORIES, build_sklearn_cache, load_corpus,
-                            parse_categories)
+from shared.dataset import (CATEGORIES, SKLEARN_CACHE_FILE, TUTORIAL_CATEGORIES, build_sklearn_cache, carve_validation,
+                            load_corpus, parse_categories, parse_remove)
 from shared.errors import UserError
 from tests.conftest import write_archive
 
@@ -131,3 +131,36 @@ def test_real_corpus_is_the_tutorials(real_corpus):
     assert "More gray levels out of the screen" in real_corpus.train_texts[0]
     assert np.bincount(real_corpus.train_labels).tolist() == [584, 597, 593]
     assert np.bincount(real_corpus.test_labels).tolist() == [389, 397, 394]
+
+
+def test_parse_remove():
+    assert parse_remove("quotes, headers") == ("headers", "quotes")
+    assert parse_remove("") == ()
+    with pytest.raises(UserError, match="--remove: unknown part signatures; choose from headers, footers, quotes"):
+        parse_remove("headers,signatures")
+
+
+def test_validation_is_carved_from_training_posts_only(tiny_corpus):
+    carved = carve_validation(tiny_corpus, 0.25)
+    assert len(carved.train_texts) == 54 and len(carved.test_texts) == 18
+    assert sorted(carved.train_texts + carved.test_texts) == sorted(tiny_corpus.train_texts)
+    assert not set(carved.test_texts) & set(tiny_corpus.test_texts)
+    assert carve_validation(tiny_corpus, 0.25).test_texts == carved.test_texts  # the same split every time
+    for text, label in zip(carved.test_texts, carved.test_labels):
+        assert tiny_corpus.train_labels[tiny_corpus.train_texts.index(text)] == label
+    with pytest.raises(UserError, match="leaves no training post"):
+        carve_validation(tiny_corpus, 0.999)
+    with pytest.raises(UserError, match="leaves no validation post"):
+        carve_validation(tiny_corpus, 0.001)
+
+
+@pytest.mark.real_data
+def test_removing_metadata_gives_what_scikit_learn_gives(real_corpus):
+    parts = ("headers", "footers", "quotes")
+    stripped = load_corpus(TUTORIAL_CATEGORIES, remove=parts)
+    for subset, texts in (("train", stripped.train_texts), ("test", stripped.test_texts)):
+        theirs = fetch_20newsgroups(subset=subset, categories=list(TUTORIAL_CATEGORIES), shuffle=True,
+                                    random_state=42, remove=parts, download_if_missing=False)
+        assert len(texts) == len(theirs.data) and texts[0] == theirs.data[0] and texts == theirs.data
+    assert "From:" in real_corpus.train_texts[0] and "From:" not in stripped.train_texts[0]
+    np.testing.assert_array_equal(stripped.train_labels, real_corpus.train_labels)
