@@ -10,6 +10,7 @@
 
 import os
 import re
+import shlex
 import time
 from types import SimpleNamespace
 
@@ -37,6 +38,11 @@ def pytest_addoption(parser):
                     help="smoke run: one round each, two seeds, the dense all-20 case left out")
 
 
+def pytest_benchmark_update_json(config, benchmarks, output_json):
+    """The command that made this file, for the report's 'reproduce' line."""
+    output_json["command"] = shlex.join(["pytest", *config.invocation_params.args])
+
+
 def pytest_configure(config):
     if config.getoption("--threads", None) is None:
         return
@@ -55,16 +61,16 @@ def settings(request):
 def corpora():
     loaded = {}
 
-    def get(categories):
-        if categories not in loaded:
+    def get(categories, remove=()):
+        if (categories, remove) not in loaded:
             try:
-                loaded[categories] = load_corpus(CATEGORY_SETS[categories])
+                loaded[categories, remove] = load_corpus(CATEGORY_SETS[categories], remove=remove)
             except UserError as error:
                 message = f"the real 20 Newsgroups data is not available ({error})"
                 if os.environ.get("CI") == "true":
                     pytest.fail(message)
                 pytest.skip(message)
-        return loaded[categories]
+        return loaded[categories, remove]
     return get
 
 
@@ -73,13 +79,14 @@ def problems(corpora):
     """problem(input, categories, seed) -> (hp, Batches), vectorized once per recipe and category set."""
     features = {}
 
-    def get(input, categories, seed=0, framework="torch", **overrides):
-        hp = resolved_or_skip(Hyperparameters(recipe=RECIPE_OF_INPUT[input], input=input, seed=seed,
+    def get(input, categories, seed=0, framework="torch", remove=(), **overrides):
+        hp = resolved_or_skip(Hyperparameters(recipe=RECIPE_OF_INPUT[input], input=input, seed=seed, remove=remove,
                                               categories=CATEGORY_SETS[categories], **overrides), framework)
-        corpus = corpora(categories)
-        if (hp.recipe, categories) not in features:
-            features[hp.recipe, categories] = vectorize(corpus, hp.recipe)
-        return hp, prepare(corpus, hp, features[hp.recipe, categories])
+        corpus = corpora(categories, remove)
+        key = hp.recipe, categories, remove
+        if key not in features:
+            features[key] = vectorize(corpus, hp.recipe)
+        return hp, prepare(corpus, hp, features[key])
     return get
 
 

@@ -2,7 +2,8 @@
 
 - scikit-learn's MLPClassifier: the same hidden sizes, Adam lr, ε, batch size and epochs on the
   same sparse features (the peer a reader would otherwise reach for).
-- A linear baseline for the accuracy table: tf-idf and logistic regression.
+- A linear baseline for the accuracy table: a linear support vector machine on the same tf-idf
+  features, the strongest linear model on this split in scikit-learn's own 20 Newsgroups examples.
 - The optimizer-memory floor: an Adam step must read param, grad, m and v and write param, m and
   v, seven float32 passes over every parameter, whatever else it does. We time element-wise
   passes over four arrays of that size (split over the same threads the frameworks get), scale
@@ -15,13 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import TfidfTransformer
-from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
 from sklearn.neural_network import MLPClassifier
 
 
 def mlp_classifier(hp, seed):
-    # alpha=0: no L2 penalty, like the two networks; one partial_fit call is one epoch.
+    # alpha=0: no L2 penalty, like the two networks (it has no dropout); one partial_fit call is one epoch.
     return MLPClassifier(hidden_layer_sizes=(hp.hidden, hp.hidden), activation="relu", solver="adam",
                          learning_rate_init=hp.lr, epsilon=hp.adam_eps, batch_size=hp.batch_size, alpha=0.0,
                          shuffle=True, random_state=seed)
@@ -39,10 +39,9 @@ def mlp_accuracy(classifier, batches):
 
 
 def linear_baseline(batches):
-    """tf-idf of the same counts, then logistic regression: (test accuracy, fitted model)."""
-    tfidf = TfidfTransformer(sublinear_tf=True).fit(batches.features.train)
-    model = LogisticRegression(C=10, max_iter=1000).fit(tfidf.transform(batches.features.train), batches.train_labels)
-    return float(model.score(tfidf.transform(batches.features.test), batches.test_labels)), model
+    """LinearSVC on the batches' own features (the clean recipe's tf-idf): (test accuracy, fitted model)."""
+    model = LinearSVC(C=1.0).fit(batches.features.train, batches.train_labels)
+    return float(model.score(batches.features.test, batches.test_labels)), model
 
 
 def n_parameters(vocab_size, hidden, n_classes):

@@ -16,7 +16,8 @@ VARIANTS = {"torch": ("torch", "standard", "device"), "torch-host-fed": ("torch"
             "tf": ("tf", "standard", "device"), "tf-host-fed": ("tf", "standard", "host"),
             "tf-xla": ("tf", "compiled", "device"), "tf-xla-padded": ("tf", "captured", "device"),
             "sklearn-mlp": ("sklearn", "standard", "host")}
-TARGET = 0.95  # time-to-accuracy target on the 3 groups, clean recipe
+TARGET = 0.97  # time-to-accuracy target on the 3 groups: what the clean recipe reaches in every seed
+METADATA = ("headers", "footers", "quotes")
 MAX_EPOCHS = 20
 
 
@@ -112,12 +113,12 @@ def test_inference(benchmark, settings, problems, memory, variant, input, device
              **memory.peaks())
 
 
-def next_seed(settings, problems):
-    """A pedantic setup that hands each round the clean sparse problem of the next seed."""
-    seeds = iter(settings.seeds)
+def next_seed(settings, problems, categories="3", remove=()):
+    """A pedantic setup that hands each round the clean recipe's problem of the next seed."""
+    seeds = iter(settings.seeds if categories == "3" else settings.seeds[:3])
 
     def setup():
-        return problems("bag", "3", seed=next(seeds)), {}
+        return problems("bag", categories, seed=next(seeds), remove=remove), {}
     return setup
 
 
@@ -125,7 +126,7 @@ def next_seed(settings, problems):
 def test_time_to_accuracy(benchmark, settings, problems, variant):
     """DAWNBench-style: wall seconds from the first step until test accuracy first reaches TARGET,
     evaluation after every epoch included; one round per seed."""
-    benchmark.group = f"time-to-accuracy {TARGET:.2f} sparse cpu 3-groups"
+    benchmark.group = f"time-to-accuracy {TARGET:.2f} clean cpu 3-groups"
     setup, per_seed = next_seed(settings, problems), []
 
     if variant == "linear":
@@ -161,12 +162,18 @@ def test_time_to_accuracy(benchmark, settings, problems, variant):
              accuracy=min(s["accuracy"] for s in per_seed), wall_seconds=time.perf_counter() - start)
 
 
+@pytest.mark.parametrize("metadata", ["with", "without"])
+@pytest.mark.parametrize("categories", ["3", "20"])
 @pytest.mark.parametrize("variant", ["torch", "tf", "sklearn-mlp", "linear"])
-def test_accuracy(benchmark, settings, problems, variant):
-    """The accuracy table: full training (hp.epochs) on the clean recipe, one round per seed,
-    the networks from the same initial weights, the peers with their own."""
-    benchmark.group = "accuracy clean sparse cpu 3-groups"
-    setup, per_seed = next_seed(settings, problems), []
+def test_accuracy(benchmark, settings, problems, variant, categories, metadata):
+    """The accuracy table: full training (hp.epochs) on the clean recipe, one round per seed (five on
+    3 groups, three on 20), the networks from the same initial weights, the peers with their own;
+    with the posts whole, and without their headers, signatures and quoted lines."""
+    if settings.quick and (categories, metadata) != ("3", "with"):
+        pytest.skip("--quick measures accuracy on the 3 groups' whole posts only")
+    benchmark.group = f"accuracy clean {categories}-groups {metadata} metadata"
+    remove = () if metadata == "with" else METADATA
+    setup, per_seed = next_seed(settings, problems, categories, remove), []
 
     if variant == "linear":
         def run(hp, batches):
@@ -189,7 +196,8 @@ def test_accuracy(benchmark, settings, problems, variant):
             for epoch in range(hp.epochs):
                 read_back(impl.train_epoch(model, optimizer, step, batches.epoch(epoch, build)))
             per_seed.append({"seed": hp.seed, "accuracy": impl.evaluate(model, batches, placed)})
-    benchmark.pedantic(run, setup=setup, rounds=len(settings.seeds), iterations=1)
+    benchmark.pedantic(run, setup=setup, rounds=len(settings.seeds) if categories == "3" else len(settings.seeds[:3]),
+                       iterations=1)
     accuracies = [s["accuracy"] for s in per_seed]
     describe(benchmark, settings, variant=variant, device=device, docs=None, versions=versions, per_seed=per_seed,
              accuracy=sum(accuracies) / len(accuracies))

@@ -146,8 +146,9 @@ def build_parser():
     train.set_defaults(handler=train_command)
 
     compare = commands.add_parser("compare", help="train both frameworks from the same weights on the same batches")
-    compare.add_argument("--seed", type=seeds, default=(0,), metavar="N|A-B|a,b,c",
-                         help="one seed or several; each trains both frameworks (default: 0)")
+    compare.add_argument("--seed", type=seeds, default=(0, 1, 2), metavar="N|A-B|a,b,c",
+                         help="one seed or several; each trains both frameworks. One run of each proves little "
+                              "(float32 drift, amplified by Adam), so the table shows mean ± std (default: 0-2)")
     add_run_options(compare)
     compare.add_argument("--init", choices=SCHEMES,
                          help=f"initial weights, the same for both (default: {CLEAN_INIT} for clean, else {COMPARE_INIT})")
@@ -246,27 +247,23 @@ def comparison_table(torch_runs, tf_runs):
              f"{'':<20}{'PyTorch':>20}{'TensorFlow':>20}"]
     lines += [f"{name:<20}{cell(torch_runs, get, fmt):>20}{cell(tf_runs, get, fmt):>20}" for name, fmt, get in rows]
     diffs = [loss_differences(a.step_losses, b.step_losses) for a, b in zip(torch_runs, tf_runs)]
-    worst_seed = max(range(len(diffs)), key=lambda k: max(d for d, _ in diffs[k]))
-    worst = max(range(len(diffs[worst_seed])), key=lambda i: diffs[worst_seed][i][0])
-    steps_per_epoch = len(r.step_losses) // r.epochs
-    lines.append(f"largest per-step loss difference: {diffs[worst_seed][worst][0]:.3g} "
-                 f"({diffs[worst_seed][worst][1]:.1%} of the loss) at step {worst + 1} "
-                 f"(epoch {worst // steps_per_epoch + 1}, seed {torch_runs[worst_seed].seed})")
     agree = [agreeing_steps(d, 1e-3) for d in diffs]
     lines.append(f"loss curves agree within 0.1% for the first {min(agree)}"
                  f"{f'-{max(agree)}' if max(agree) != min(agree) else ''} of {len(diffs[0])} steps "
-                 f"(float32 rounding and Adam's ε convention, amplified by Adam: compare over seeds)")
+                 f"(float32 rounding and Adam's ε convention, amplified by Adam"
+                 f"{'; dropout draws different masks in each framework' if r.dropout else ''}): "
+                 f"single runs differ, compare the means")
     return "\n".join(lines)
 
 
 def loss_differences(a, b):
-    """Per step: (|a-b|, |a-b| / max(|a|, |b|))."""
-    return [(abs(x - y), abs(x - y) / max(abs(x), abs(y), 1e-12)) for x, y in zip(a, b)]
+    """Per step: |a-b| / max(|a|, |b|)."""
+    return [abs(x - y) / max(abs(x), abs(y), 1e-12) for x, y in zip(a, b)]
 
 
 def agreeing_steps(diffs, rtol):
     """How many steps from the start the relative difference stays within `rtol`."""
-    return next((i for i, (_, rel) in enumerate(diffs) if rel > rtol), len(diffs))
+    return next((i for i, rel in enumerate(diffs) if rel > rtol), len(diffs))
 
 
 def side_by_side_command(args):

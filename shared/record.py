@@ -62,18 +62,23 @@ def cpu_model():
         return platform.processor() or platform.machine()
 
 
-def git_commit():
+def git(*args):
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
+        return subprocess.run(["git", *args], capture_output=True, text=True, timeout=5,
                               cwd=Path(__file__).parent).stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         return None
 
 
+def git_commit():
+    return git("rev-parse", "--short", "HEAD")
+
+
 def machine_info():
     """Where and when a run happened: what an author needs to cite it."""
     return {"cpu": cpu_model(), "cores": os.cpu_count(), "os": platform.platform(),
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "commit": git_commit()}
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "commit": git_commit(),
+            "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
 
 
 def check_writable(folder):

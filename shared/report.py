@@ -1,29 +1,30 @@
-"""report.md and its figures, from a pytest-benchmark JSON and/or run records.
+"""report.md and its figures, from pytest-benchmark JSON files (one or more machines) and/or run records.
 
 Everything in the report comes from its inputs (no clock, no look at this machine), so the same
 inputs give the same files.
 """
 
 import json
+import shlex
 from collections import defaultdict
 from pathlib import Path
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from shared.errors import UserError
+from shared.figures import FIGURES, accuracy_figure, epoch_figure, loss_figure, scaling_figure
+from shared.record import RunRecord, write_atomically
+from shared.scaling import AXES, crossovers, slopes
 
-from shared.errors import UserError  # noqa: E402
-from shared.record import RunRecord, write_atomically  # noqa: E402
-
-FIGURES = ("loss_curves.png", "epoch_times.png", "accuracy_per_seed.png")
 FRAMEWORK_NAMES = {"torch": "PyTorch", "tf": "TensorFlow"}
+CLEAN_GROUPS = ("train-epoch sparse cpu 3-groups", "train-epoch bag cpu 3-groups")
+DENSE_GROUP = "train-epoch dense cpu 3-groups"
 
 
 def load_inputs(paths):
-    """(benchmark JSON or None, [RunRecord]) from files and folders of *.json."""
-    bench, records = None, []
+    """([benchmark JSON], [RunRecord]) from files and folders of *.json; each benchmark row gets the
+    label of the machine it ran on."""
+    benches, records = [], []
     files = [f for p in map(Path, paths) for f in (sorted(p.glob("*.json")) if p.is_dir() else [p])]
     for path in files:
         try:
@@ -31,34 +32,58 @@ def load_inputs(paths):
         except (OSError, ValueError) as error:
             raise UserError(f"cannot read {path}: {error}") from None
         if isinstance(data, dict) and "benchmarks" in data:
-            if bench is not None:
-                raise UserError(f"{path}: give one benchmark JSON per report")
-            bench = data
+            data["label"] = machine_label(data)
+            for b in data["benchmarks"]:
+                b["machine"] = data["label"]
+            benches.append(data)
         elif isinstance(data, dict) and "step_losses" in data:
             records.append(RunRecord(**{k: v for k, v in data.items() if k in RunRecord.__dataclass_fields__}))
         else:
             raise UserError(f"{path} is neither a pytest-benchmark JSON nor a newsgroups-mlp run record")
-    if bench is None and not records:
+    if not benches and not records:
         raise UserError("nothing to report: give a --benchmark-json file and/or run records")
-    return bench, records
+    return benches, records
+
+
+def machine_label(bench):
+    """'AMD EPYC, 2 cores' or, where it timed a GPU, 'NVIDIA H200 (AMD EPYC, 16 cores)'."""
+    machine = bench["machine_info"]
+    host = f"{machine.get('cpu', {}).get('brand_raw') or machine.get('processor') or machine['machine']}, " \
+           f"{machine.get('cpu', {}).get('count', '?')} cores"
+    gpus = sorted({b["extra_info"].get("device") for b in bench["benchmarks"]} - {"cpu", None})
+    return f"{', '.join(gpus)} ({host})" if gpus else host
 
 
 def write_report(paths, out):
-    bench, records = load_inputs(paths)
+    benches, records = load_inputs(paths)
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UserError(f"cannot write to {out}: {error.strerror or error}") from None
-    sections = ["# newsgroups-mlp: PyTorch and TensorFlow side by side", "",
-                environment_section(bench, records), speed_section(bench, records), ratios_section(bench),
-                accuracy_section(bench, records)]
-    loss_figure(records, out / FIGURES[0])
-    epoch_figure(bench, records, out / FIGURES[1])
-    accuracy_figure(bench, records, out / FIGURES[2])
-    sections.append("## Figures\n\n" + "\n\n".join(f"![{name[:-4].replace('_', ' ')}]({name})" for name in FIGURES) + "\n")
+    rows = [b for bench in benches for b in bench["benchmarks"]]
+    figures = {FIGURES[0]: loss_figure(group_records(records), out / FIGURES[0]),
+               FIGURES[1]: epoch_figure(bench_rows(rows, "train-epoch"), epoch_bars(records), out / FIGURES[1]),
+               FIGURES[2]: accuracy_figure(accuracy_rows(rows, records), out / FIGURES[2])}
+    for axis in AXES:
+        points = bench_rows(rows, f"scaling {axis}")
+        if points:
+            figures[f"scaling_{axis}.png"] = scaling_figure(axis, points, out / f"scaling_{axis}.png")
+    sections = [uncommitted_mark(benches, records), "# newsgroups-mlp: PyTorch and TensorFlow side by side", "",
+                environment_section(benches, records), speed_section(rows, records), targets_section(rows),
+                scaling_section(rows), accuracy_section(rows, records),
+                "## Figures\n\n" + "\n\n".join(f"![{name[:-4].replace('_', ' ')}]({name})" for name in figures) + "\n"]
     write_atomically(out / "report.md", "\n".join(s for s in sections if s))
     return out / "report.md"
+
+
+def uncommitted_mark(benches, records):
+    dirty = [b["commit_info"].get("id", "?")[:10] for b in benches if b.get("commit_info", {}).get("dirty")]
+    dirty += [r.machine.get("commit") or "?" for r in records if (r.machine or {}).get("dirty")]
+    if dirty:
+        return (f"> **Made from uncommitted changes** (on top of commit {', '.join(sorted(set(dirty)))}): these "
+                f"figures belong to no commit. Not for citing; re-run from a clean checkout.\n")
+    return ""
 
 
 def table(header, rows):
@@ -66,29 +91,49 @@ def table(header, rows):
     return "\n".join(lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]) + "\n"
 
 
-def environment_section(bench, records):
+def environment_section(benches, records):
     rows = []
-    if bench:
+    for bench in benches:
         machine, commit = bench["machine_info"], bench.get("commit_info", {})
         infos = [b["extra_info"] for b in bench["benchmarks"]]
         versions = {k: v for info in infos for k, v in info.get("versions", {}).items()}
-        rows += [("CPU", machine.get("cpu", {}).get("brand_raw") or machine.get("processor") or machine["machine"]),
-                 ("cores", machine.get("cpu", {}).get("count", "?")),
+        label = f" ({bench['label']})" if len(benches) > 1 else ""
+        rows += [(f"machine{label}", bench["label"]),
                  ("threads per framework", ", ".join(sorted({str(i["threads"]) for i in infos}))),
                  ("devices", ", ".join(sorted({str(i["device"]) for i in infos}))),
                  ("OS", f"{machine['system']} {machine['release']}"),
                  ("Python", machine["python_version"]),
                  ("libraries", ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))),
                  ("date", bench["datetime"][:19]),
-                 ("git commit", f"{commit.get('id', '?')[:10]}{' (uncommitted changes)' if commit.get('dirty') else ''}")]
+                 ("git commit", f"{commit.get('id', '?')}{' (uncommitted changes)' if commit.get('dirty') else ''}"),
+                 ("reproduce", f"`git checkout {commit.get('id', '?')[:10]} && {bench.get('command', 'pytest benchmarks/')}`")]
     for source, group in group_records(records).items():
         r, m = group[0], group[0].machine or {}
         versions = {k: v for run in group for k, v in run.versions.items()}
         rows += [(f"runs: {source}", f"{m.get('cpu', '?')}, {m.get('cores', '?')} cores, {r.threads} threads, "
                                      f"{r.device}, {m.get('os', '?')}, "
                                      + ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))
-                                     + f", {m.get('date', '?')}, commit {m.get('commit') or '?'}")]
+                                     + f", {m.get('date', '?')}, commit {m.get('commit') or '?'}"
+                                     + (" (uncommitted changes)" if m.get("dirty") else "")),
+                 (f"reproduce: {source}", f"`{rerun_command(group)}`")]
     return "## Environment\n\n" + table(("", ""), rows)
+
+
+def rerun_command(group):
+    """The newsgroups-mlp command that trains a group of records again."""
+    r = group[0]
+    seeds = sorted({run.seed for run in group})
+    args = ["newsgroups-mlp", "compare", "--recipe", r.recipe, "--input", r.input, "--init", r.init,
+            "--seed", ",".join(map(str, seeds)), "--epochs", str(r.epochs), "--batch-size", str(r.batch_size),
+            "--hidden", str(r.hidden), "--lr", f"{r.lr:g}", "--adam-eps", f"{r.adam_eps:g}",
+            "--dropout", f"{r.dropout:g}", "--categories", ",".join(r.categories), "--threads", str(r.threads)]
+    if r.remove:
+        args += ["--remove", ",".join(r.remove)]
+    if r.step != "standard":
+        args += ["--step", r.step]
+    if r.deterministic:
+        args.append("--deterministic")
+    return shlex.join(args + ["--out", "DIR"])
 
 
 def group_records(records):
@@ -101,35 +146,39 @@ def group_records(records):
     return groups
 
 
-def bench_rows(bench, group_prefix):
-    return [b for b in (bench or {}).get("benchmarks", []) if b["group"].startswith(group_prefix)]
+def bench_rows(rows, group_prefix):
+    return [b for b in rows if b["group"].startswith(group_prefix)]
 
 
 def variant(b):
     return b["extra_info"].get("variant", b["name"])
 
 
-def speed_section(bench, records):
-    if bench:
-        rows = []
+def speed_section(rows, records):
+    rows = [b for b in rows if not b["group"].startswith("scaling")]
+    if rows:
+        lines = []
         by_group = defaultdict(list)
-        for b in bench["benchmarks"]:
-            by_group[b["group"]].append(b)
-        for group in sorted(by_group):
-            fastest = min(b["stats"]["median"] for b in by_group[group])
-            for b in sorted(by_group[group], key=lambda b: b["stats"]["median"]):
+        for b in rows:
+            by_group[b["group"], b["machine"]].append(b)
+        for group, machine in sorted(by_group):
+            members = by_group[group, machine]
+            fastest = min(b["stats"]["median"] for b in members)
+            for b in sorted(members, key=lambda b: b["stats"]["median"]):
                 s, info = b["stats"], b["extra_info"]
                 floor = info.get("optimizer_floor_seconds")
-                rows.append((group, variant(b), f"{s['median']:.4f}", f"{s['iqr']:.4f}", s["rounds"],
-                             f"{info['docs_per_second']:,.0f}" if info.get("docs_per_second") else "n/a",
-                             f"{s['median'] / fastest:.2f}×", f"{s['median'] / floor:.1f}×" if floor else "n/a",
-                             f"{info['first_seconds']:.3f}" if "first_seconds" in info else "n/a"))
+                lines.append((group, variant(b), machine, f"{s['median']:.4f}", f"{s['iqr']:.4f}", s["rounds"],
+                              f"{info['docs_per_second']:,.0f}" if info.get("docs_per_second") else "n/a",
+                              f"{s['median'] / fastest:.2f}×", f"{s['median'] / floor:.1f}×" if floor else "n/a",
+                              f"{info['first_seconds']:.3f}" if "first_seconds" in info else "n/a",
+                              memory_cell(info)))
         return ("## Speed\n\nSeconds per round (one epoch, one test-split prediction, one load...), warm-up "
-                "excluded and shown apart; ratio to the fastest in its group; for training, the multiple of "
-                "the optimizer-memory floor (the memory traffic a dense Adam step must make, timed in the same run).\n\n"
-                + table(("group", "variant", "median s", "IQR s", "rounds", "docs/s", "× fastest", "× floor",
-                         "first round s"), rows))
-    rows = []
+                "excluded and shown apart; ratio to the fastest in its group on the same machine; for training, the "
+                "multiple of the optimizer-memory floor (the memory traffic of Adam's update, timed in the same run "
+                "on the device that trains); the case's own peak memory.\n\n"
+                + table(("group", "variant", "machine", "median s", "IQR s", "rounds", "docs/s", "× fastest",
+                         "× floor", "first round s", "peak memory MB"), lines))
+    lines = []
     for source, group in group_records(records).items():
         for framework in FRAMEWORK_NAMES:
             steady = [s for r in group if r.framework == framework for s in r.epoch_seconds[1:]]
@@ -137,126 +186,130 @@ def speed_section(bench, records):
             if steady:
                 q1, median, q3 = np.percentile(steady, [25, 50, 75])
                 docs = group[0].train_docs
-                rows.append((source, FRAMEWORK_NAMES[framework], f"{median:.4f}", f"{q3 - q1:.4f}", len(steady),
-                             f"{docs / median:,.0f}", f"{np.mean(first):.3f}"))
+                lines.append((source, FRAMEWORK_NAMES[framework], f"{median:.4f}", f"{q3 - q1:.4f}", len(steady),
+                              f"{docs / median:,.0f}", f"{np.mean(first):.3f}"))
     return ("## Speed\n\nSeconds per epoch from the run records (first epoch apart).\n\n"
-            + table(("runs", "framework", "median s", "IQR s", "epochs", "docs/s", "first epoch s"), rows))
+            + table(("runs", "framework", "median s", "IQR s", "epochs", "docs/s", "first epoch s"), lines))
 
 
-def median_of(bench, group, name):
-    found = [b["stats"]["median"] for b in bench_rows(bench, group) if b["group"] == group and variant(b) == name]
+def memory_cell(info):
+    host, device = info.get("peak_host_mb"), info.get("peak_device_mb")
+    cells = ([f"host {host:,.0f}"] if host else []) + ([f"device {device:,.0f}"] if device is not None else [])
+    return ", ".join(cells) or "n/a"
+
+
+def framework_of(name):
+    return name.split("-")[0]
+
+
+def fastest(rows, groups, framework):
+    """(median, row) of the framework's fastest variant over `groups`, or (None, None)."""
+    found = [(b["stats"]["median"], b) for b in rows
+             if b["group"] in groups and framework_of(variant(b)) == framework]
+    return min(found, key=lambda pair: pair[0]) if found else (None, None)
+
+
+def median_of(rows, group, name):
+    found = [b["stats"]["median"] for b in rows if b["group"] == group and variant(b) == name]
     return found[0] if found else None
 
 
-def ratios_section(bench):
-    """The speed targets, as measured in this one run."""
-    if not bench:
+def targets_section(rows):
+    """The speed targets, each measured within one machine's run (CPU) or on the GPU named beside it."""
+    if not bench_rows(rows, "train-epoch"):
         return ""
-    sparse, dense = "train-epoch sparse cpu 3-groups", "train-epoch dense cpu 3-groups"
-    rows = []
+    lines = []
 
-    def add(claim, target, numerator, denominator):
-        if numerator and denominator:
-            value = numerator / denominator
-            rows.append((claim, target, f"{value:.2f}", "yes" if value >= float(target.lstrip("≥ ")) else "no"))
-        else:
-            rows.append((claim, target, "n/a", "not measured"))
-    for name, label in (("torch", "PyTorch"), ("tf", "TensorFlow")):
-        add(f"{label}: dense epoch ÷ sparse epoch", "≥ 10", median_of(bench, dense, name), median_of(bench, sparse, name))
-    add("scikit-learn MLP ÷ PyTorch, sparse epoch", "≥ 4", median_of(bench, sparse, "sklearn-mlp"), median_of(bench, sparse, "torch"))
-    add("scikit-learn MLP ÷ TensorFlow, sparse epoch", "≥ 2", median_of(bench, sparse, "sklearn-mlp"), median_of(bench, sparse, "tf"))
-    pair = {name: median_of(bench, sparse, name) for name in ("torch", "tf")}
-    if all(pair.values()):
-        faster = min(pair, key=pair.get)
-        ratio = max(pair.values()) / pair[faster]
-        rows.append(("slower ÷ faster framework, sparse epoch", "≤ 2", f"{ratio:.2f}", "yes" if ratio <= 2 else "no"))
-        floor = next(b["extra_info"]["optimizer_floor_seconds"] for b in bench_rows(bench, sparse)
-                     if b["group"] == sparse and variant(b) == faster)
-        rows.append(("faster framework's sparse epoch ÷ optimizer floor", "≤ 3", f"{pair[faster] / floor:.2f}",
-                     "yes" if pair[faster] / floor <= 3 else "no"))
-    return "## Ratios (CPU, 3 groups, one run)\n\n" + table(("ratio", "target", "measured", "met"), rows)
+    def add(claim, target, value, machine):
+        met = "not measured" if value is None else \
+            "yes" if (value >= target[1] if target[0] == "≥" else value <= target[1]) else "no"
+        lines.append((claim, f"{target[0]} {target[1]:g}", "n/a" if value is None else f"{value:.3g}", met, machine))
+
+    for machine in sorted({b["machine"] for b in rows}):
+        mine = [b for b in rows if b["machine"] == machine]
+        if not bench_rows(mine, "train-epoch dense cpu") and not bench_rows(mine, "train-epoch bag cpu"):
+            continue
+        best = {f: fastest(mine, CLEAN_GROUPS, f) for f in FRAMEWORK_NAMES}
+        for framework, bound in (("torch", 3), ("tf", 4)):
+            median, row = best[framework]
+            floor = row["extra_info"].get("optimizer_floor_seconds") if row else None
+            add(f"{FRAMEWORK_NAMES[framework]}: fastest clean epoch ({variant(row) if row else '-'}) ÷ optimizer floor",
+                ("≤", bound), median / floor if median and floor else None, machine)
+        for framework in FRAMEWORK_NAMES:
+            dense, (median, _) = median_of(mine, DENSE_GROUP, framework), best[framework]
+            add(f"{FRAMEWORK_NAMES[framework]}: tutorial dense epoch ÷ fastest clean epoch", ("≥", 10),
+                dense / median if dense and median else None, machine)
+        mlp = median_of(mine, "train-epoch sparse cpu 3-groups", "sklearn-mlp")
+        for framework, bound in (("torch", 4), ("tf", 2.5)):
+            median = best[framework][0]
+            add(f"scikit-learn MLPClassifier ÷ {FRAMEWORK_NAMES[framework]}, clean epoch", ("≥", bound),
+                mlp / median if mlp and median else None, machine)
+        if all(m for m, _ in best.values()):
+            values = [m for m, _ in best.values()]
+            add("slower ÷ faster framework, fastest clean epochs", ("≤", 2), max(values) / min(values), machine)
+    for machine in sorted({b["machine"] for b in bench_rows(rows, "train-epoch") if "gpu" in b["group"]}):
+        mine = [b for b in rows if b["machine"] == machine]
+        add("PyTorch on the GPU: tutorial dense epoch, s", ("≤", 0.02),
+            median_of(mine, "train-epoch dense gpu 3-groups", "torch"), machine)
+        add("PyTorch on the GPU: all-20 dense epoch, s", ("≤", 0.3),
+            median_of(mine, "train-epoch dense gpu 20-groups", "torch"), machine)
+        add("PyTorch on the GPU: fastest clean epoch, s", ("≤", 0.01),
+            fastest(mine, ("train-epoch sparse gpu 3-groups", "train-epoch bag gpu 3-groups"), "torch")[0], machine)
+        add("PyTorch on the GPU: dense test-split inference, s", ("≤", 0.02),
+            median_of(mine, "inference dense gpu", "torch"), machine)
+    return ("## Targets\n\nCPU ratios are measured within one run on one machine; GPU times are absolute, on the GPU "
+            "named.\n\n" + table(("claim", "target", "measured", "met", "machine"), lines))
 
 
-def accuracy_rows(bench, records):
+def scaling_section(rows):
+    points = bench_rows(rows, "scaling")
+    if not points:
+        return ""
+    fitted = [(axis, line, f"{slope:.2f}", n, f"{largest:,}", f"{memory:,.0f}" if memory else "n/a")
+              for axis, line, slope, n, (largest, memory) in slopes(points)]
+    found = crossovers(points)
+    text = ("## Scaling\n\nSeconds per epoch as one quantity grows, the rest at the defaults (batch and width on "
+            "3 groups, vocabulary on all 20). The slope is the fitted exponent of a log-log line: 1 means the "
+            "epoch's cost grows in proportion; 0, that it does not grow. Peak memory is the case's own (the "
+            "device's on a GPU, the process's on the CPU).\n\n"
+            + table(("axis", "line", "slope", "points", "largest value", "peak memory MB there"), fitted))
+    if found:
+        text += "\nCrossovers found:\n\n" + "\n".join(f"- {line}" for line in found) + "\n"
+    return text
+
+
+def accuracy_rows(rows, records):
     """(label, [accuracy per seed]) for every configuration in the inputs."""
-    rows = []
+    out = []
     for source, group in group_records(records).items():
         for framework, name in FRAMEWORK_NAMES.items():
             runs = [r for r in group if r.framework == framework]
             if runs:
-                rows.append((f"{name}, {source}", [r.test_accuracy for r in runs]))
-    for b in bench_rows(bench, "accuracy"):
-        rows.append((f"{variant(b)}, benchmark: {b['group'][len('accuracy '):]}",
-                     [s["accuracy"] for s in b["extra_info"]["per_seed"]]))
-    return rows
+                out.append((f"{name}, {source}", [r.test_accuracy for r in runs]))
+    for b in bench_rows(rows, "accuracy"):
+        out.append((f"{variant(b)}, {b['group'][len('accuracy '):]}", [s["accuracy"] for s in b["extra_info"]["per_seed"]]))
+    return out
 
 
-def accuracy_section(bench, records):
-    rows = [(label, f"{np.mean(a):.4f} ± {np.std(a):.4f}", len(a), f"{min(a):.4f} – {max(a):.4f}")
-            for label, a in accuracy_rows(bench, records)]
-    for b in bench_rows(bench, "time-to-accuracy"):
+def epoch_bars(records):
+    """Seconds per epoch from run records, as (configuration, name, median, q1, q3), for the epoch figure."""
+    bars = []
+    for source, group in group_records(records).items():
+        for framework, name in FRAMEWORK_NAMES.items():
+            steady = [s for r in group if r.framework == framework for s in r.epoch_seconds[1:]]
+            if steady:
+                q1, median, q3 = np.percentile(steady, [25, 50, 75])
+                bars.append((source, name, median, q1, q3))
+    return bars
+
+
+def accuracy_section(rows, records):
+    lines = [(label, f"{np.mean(a):.4f} ± {np.std(a):.4f}", len(a), f"{min(a):.4f} – {max(a):.4f}")
+             for label, a in accuracy_rows(rows, records)]
+    for b in bench_rows(rows, "time-to-accuracy"):
         info = b["extra_info"]
         epochs = [s["epochs"] for s in info["per_seed"]]
-        rows.append((f"{variant(b)}, time to {info['target']:.2f}: median {b['stats']['median']:.2f} s",
-                     "reached" if info["reached"] else "not reached in every seed", len(epochs),
-                     f"{min(epochs)} – {max(epochs)} epochs"))
-    return "## Accuracy\n\nTest accuracy, mean ± std over seeds.\n\n" + table(("configuration", "accuracy", "seeds", "range"), rows)
-
-
-def loss_figure(records, path):
-    groups = group_records(records) or {"no run records given": []}
-    fig, axes = plt.subplots(len(groups), 1, figsize=(8, 3.2 * len(groups)), squeeze=False)
-    for ax, (source, group) in zip(axes[:, 0], groups.items()):
-        for framework, name in FRAMEWORK_NAMES.items():
-            curves = [r.step_losses for r in group if r.framework == framework]
-            if curves:
-                curves = np.maximum(np.array(curves, dtype=float), 1e-8)
-                steps = np.arange(1, curves.shape[1] + 1)
-                ax.plot(steps, np.median(curves, axis=0), label=f"{name} (median of {len(curves)} seeds)")
-                ax.fill_between(steps, curves.min(axis=0), curves.max(axis=0), alpha=0.25)
-        ax.set(title=source, xlabel="step", ylabel="training loss", yscale="log")
-        if group:
-            ax.legend()
-    save(fig, path)
-
-
-def epoch_figure(bench, records, path):
-    bars = []  # (label, median, q1, q3)
-    for b in bench_rows(bench, "train-epoch"):
-        s = b["stats"]
-        bars.append((f"{b['group'][len('train-epoch '):]}: {variant(b)}", s["median"], s["q1"], s["q3"]))
-    if not bars:
-        for source, group in group_records(records).items():
-            for framework, name in FRAMEWORK_NAMES.items():
-                steady = [s for r in group if r.framework == framework for s in r.epoch_seconds[1:]]
-                if steady:
-                    q1, median, q3 = np.percentile(steady, [25, 50, 75])
-                    bars.append((f"{source}: {name}", median, q1, q3))
-    fig, ax = plt.subplots(figsize=(9, 0.35 * len(bars) + 1.5))
-    if bars:
-        labels, medians, q1, q3 = zip(*bars)
-        y = np.arange(len(bars))
-        ax.barh(y, medians, xerr=[np.subtract(medians, q1), np.subtract(q3, medians)], capsize=3)
-        ax.set_yticks(y, labels, fontsize=7)
-        ax.invert_yaxis()
-        ax.set_xscale("log")
-    ax.set(title="seconds per epoch (median, whiskers: interquartile range)", xlabel="seconds")
-    save(fig, path)
-
-
-def accuracy_figure(bench, records, path):
-    rows = accuracy_rows(bench, records)
-    fig, ax = plt.subplots(figsize=(9, 0.4 * len(rows) + 1.5))
-    for y, (label, accuracies) in enumerate(rows):
-        ax.scatter(accuracies, [y] * len(accuracies), s=18)
-    ax.set_yticks(range(len(rows)), [label for label, _ in rows], fontsize=7)
-    ax.invert_yaxis()
-    ax.set(title="test accuracy, one dot per seed", xlabel="test accuracy")
-    save(fig, path)
-
-
-def save(fig, path):
-    fig.tight_layout()
-    # No timestamp or version in the PNG's metadata: the same inputs give the same bytes.
-    fig.savefig(path, dpi=110, metadata={"Software": None})
-    plt.close(fig)
+        lines.append((f"{variant(b)}, time to {info['target']:.2f}: median {b['stats']['median']:.2f} s",
+                      "reached" if info["reached"] else "not reached in every seed", len(epochs),
+                      f"{min(epochs)} – {max(epochs)} epochs"))
+    return "## Accuracy\n\nTest accuracy, mean ± std over seeds.\n\n" + table(("configuration", "accuracy", "seeds", "range"), lines)

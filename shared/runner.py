@@ -37,7 +37,7 @@ def run(framework, batches, hp, device="auto", threads=None, quiet=False):
     try:
         model, log = impl.train(batches, initial, hp, placed, quiet)
     except Exception as error:  # noqa: BLE001 - each framework raises its own type for this
-        if hp.deterministic and "determinis" in str(error):
+        if hp.deterministic and "determinis" in str(error).lower():
             first_line = str(error).strip().splitlines()[0]
             raise UserError(f"--deterministic: {framework} cannot run this deterministically on "
                             f"{impl.device_name(placed)} ({first_line})") from None

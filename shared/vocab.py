@@ -51,13 +51,16 @@ def tutorial_vocabulary(texts):
     return word2index
 
 
-def vectorize(corpus, recipe):
+def vectorize(corpus, recipe, max_features=None):
+    """Features of `corpus` under `recipe`; max_features keeps the clean vocabulary's most frequent words
+    only (the benchmark's vocabulary axis)."""
     if recipe in ("tutorial", "noleak"):
         texts = list(corpus.train_texts) + (list(corpus.test_texts) if recipe == "tutorial" else [])
         vocabulary = tutorial_vocabulary(texts)
         vectorizer = CountVectorizer(analyzer=tutorial_tokens, vocabulary=vocabulary, dtype=np.float32)
     elif recipe == "clean":
-        vectorizer = TfidfVectorizer(sublinear_tf=True, dtype=np.float32).fit(corpus.train_texts)
+        vectorizer = TfidfVectorizer(sublinear_tf=True, max_features=max_features, dtype=np.float32)
+        vectorizer.fit(corpus.train_texts)
     else:
         raise ValueError(f"unknown recipe {recipe!r}; expected one of {RECIPES}")
     return Features(vectorizer.transform(corpus.train_texts), vectorizer.transform(corpus.test_texts),

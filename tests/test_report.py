@@ -15,7 +15,8 @@ from shared.cli import main
 from shared.report import FIGURES, write_report
 from tests.conftest import FRAMEWORKS_HERE
 
-SECTIONS = ("## Environment", "## Speed", "## Ratios", "## Accuracy", "## Figures")
+SECTIONS = ("## Environment", "## Speed", "## Targets", "## Scaling", "## Accuracy", "## Figures")
+SCALING_FIGURES = tuple(f"scaling_{axis}.png" for axis in ("batch", "hidden", "vocab"))
 
 
 def stats(median, rounds=3):
@@ -23,33 +24,68 @@ def stats(median, rounds=3):
             "median": median, "iqr": median * 0.1, "q1": median * 0.95, "q3": median * 1.05, "iterations": 1}
 
 
-def bench_entry(group, variant, median, **info):
+def bench_entry(group, variant, median, device="cpu", **info):
     return {"group": group, "name": f"test[{variant}]", "fullname": f"benchmarks/x.py::test[{variant}]",
             "params": {}, "stats": stats(median),
-            "extra_info": {"variant": variant, "threads": 2, "device": "cpu", "docs": 1774,
-                           "docs_per_second": 1774 / median, "versions": {"torch": "2.13.0"}, **info}}
+            "extra_info": {"variant": variant, "threads": 2, "device": device, "docs": 1774,
+                           "docs_per_second": 1774 / median, "versions": {"torch": "2.13.0"}, "peak_host_mb": 900.0,
+                           **info}}
 
 
-def synthetic_bench():
+def scaling_entries(device, speedup):
+    """Seconds per epoch that grow as value^1 (bag) and value^0.5 (dense), on `device`."""
+    entries = []
+    for axis, values in (("batch", (16, 256, 4096)), ("hidden", (64, 256, 1024)), ("vocab", (1000, 16000, 115656))):
+        for framework in ("torch", "tf"):
+            for form, power in (("bag", 1.0), ("dense", 0.5)):
+                for value in values:
+                    median = (0.001 * value ** power + (0.05 if device != "cpu" else 0)) / speedup
+                    entries.append(bench_entry(f"scaling {axis}", f"{framework} {form}", median, device=device,
+                                               axis=axis, value=value, framework=framework, form=form))
+    return entries
+
+
+def synthetic_bench(dirty=False):
     """A benchmark JSON in pytest-benchmark's layout with one entry of every group the suite makes."""
     floor = {"optimizer_floor_seconds": 0.05, "first_seconds": 1.0, "accuracy": 0.95}
     per_seed = [{"seed": s, "accuracy": 0.95 + s / 100, "epochs": 2 + s} for s in range(5)]
     return {"machine_info": {"machine": "x86_64", "processor": "", "system": "Linux", "release": "6.1",
                              "python_version": "3.11.7", "cpu": {"brand_raw": "Test CPU", "count": 2}},
-            "commit_info": {"id": "0123456789abcdef", "dirty": False}, "datetime": "2026-11-24T12:00:00",
-            "version": "5.3.1",
+            "commit_info": {"id": "0123456789abcdef", "dirty": dirty}, "datetime": "2026-11-24T12:00:00",
+            "version": "5.3.1", "command": "pytest benchmarks/ --quick",
             "benchmarks": [
                 bench_entry("train-epoch dense cpu 3-groups", "torch", 1.5, **floor),
                 bench_entry("train-epoch dense cpu 3-groups", "tf", 1.0, **floor),
                 bench_entry("train-epoch sparse cpu 3-groups", "torch", 0.12, **floor),
-                bench_entry("train-epoch sparse cpu 3-groups", "tf", 0.1, **floor),
+                bench_entry("train-epoch bag cpu 3-groups", "torch", 0.1, **floor),
+                bench_entry("train-epoch bag cpu 3-groups", "torch-host-fed", 0.11, **floor),
+                bench_entry("train-epoch sparse cpu 3-groups", "tf", 0.3, **floor),
+                bench_entry("train-epoch bag cpu 3-groups", "tf-xla-padded", 0.2, **floor),
                 bench_entry("train-epoch sparse cpu 3-groups", "sklearn-mlp", 0.6, **floor),
                 bench_entry("inference sparse cpu", "torch", 0.03, first_seconds=0.1, accuracy=0.9),
                 bench_entry("data load", "cached 3-groups", 0.4),
-                bench_entry("time-to-accuracy 0.95 sparse cpu 3-groups", "torch", 2.0, target=0.95, reached=True,
+                bench_entry("time-to-accuracy 0.97 clean cpu 3-groups", "torch", 2.0, target=0.97, reached=True,
                             per_seed=per_seed, accuracy=0.95),
-                bench_entry("accuracy clean sparse cpu 3-groups", "linear", 1.0, per_seed=per_seed, accuracy=0.97),
+                bench_entry("accuracy clean 3-groups with metadata", "linear", 1.0, per_seed=per_seed, accuracy=0.97),
+                *scaling_entries("cpu", 1.0),
             ]}
+
+
+def synthetic_gpu_bench():
+    """The same suite's GPU cases from another machine: PyTorch only, a GPU named in every row."""
+    gpu = "NVIDIA Test GPU"
+    floor = {"optimizer_floor_seconds": 0.001, "first_seconds": 1.0, "accuracy": 0.95, "peak_device_mb": 512.0}
+    bench = synthetic_bench()
+    bench["machine_info"]["cpu"] = {"brand_raw": "Host CPU", "count": 16}
+    bench["benchmarks"] = [
+        bench_entry("train-epoch dense gpu 3-groups", "torch", 0.015, device=gpu, **floor),
+        bench_entry("train-epoch dense gpu 20-groups", "torch", 0.25, device=gpu, **floor),
+        bench_entry("train-epoch bag gpu 3-groups", "torch", 0.012, device=gpu, **floor),
+        bench_entry("train-epoch bag gpu 3-groups", "torch-graph", 0.009, device=gpu, **floor),
+        bench_entry("inference dense gpu", "torch", 0.018, device=gpu, first_seconds=0.1, accuracy=0.9),
+        *[e for e in scaling_entries(gpu, 20.0) if e["extra_info"]["framework"] == "torch"],
+    ]
+    return bench
 
 
 def assert_complete(report_dir, sections=SECTIONS):
@@ -62,7 +98,7 @@ def assert_complete(report_dir, sections=SECTIONS):
         cells = [cell.strip() for cell in row.strip("|").split("|")]
         header = not any(re.search(r"\d", cell) for cell in cells)
         assert header or all(cells), f"empty cell in {row!r}"
-    for name in FIGURES:
+    for name in FIGURES + (SCALING_FIGURES if "## Scaling" in sections else ()):
         assert f"]({name})" in text
         image = matplotlib.image.imread(report_dir / name)
         assert image.shape[0] > 100 and image.shape[1] > 100 and np.ptp(image[..., :3]) > 0.5, name
@@ -95,13 +131,52 @@ def test_report_from_benchmark_and_records_is_complete_and_repeatable(tmp_path, 
     for name in ("report.md", *FIGURES):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     text = (first / "report.md").read_text()
-    assert "| PyTorch: dense epoch ÷ sparse epoch | ≥ 10 | 12.50 | yes |" in text
-    assert "| slower ÷ faster framework, sparse epoch | ≤ 2 | 1.20 | yes |" in text
-    assert "Test CPU" in text and "0123456789" in text
+    machine = "Test CPU, 2 cores"
+    assert f"| PyTorch: tutorial dense epoch ÷ fastest clean epoch | ≥ 10 | 15 | yes | {machine} |" in text
+    assert f"| PyTorch: fastest clean epoch (torch) ÷ optimizer floor | ≤ 3 | 2 | yes | {machine} |" in text
+    assert f"| TensorFlow: fastest clean epoch (tf-xla-padded) ÷ optimizer floor | ≤ 4 | 4 | yes | {machine} |" in text
+    assert f"| scikit-learn MLPClassifier ÷ TensorFlow, clean epoch | ≥ 2.5 | 3 | yes | {machine} |" in text
+    assert f"| slower ÷ faster framework, fastest clean epochs | ≤ 2 | 2 | yes | {machine} |" in text
+    assert "Test CPU" in text and "0123456789" in text and "`git checkout 0123456789 && pytest benchmarks/ --quick`" in text
+    # the scaling table: slopes of the synthetic power laws, one line per framework, form and device
+    assert "| batch | PyTorch bag, CPU (Test CPU, 2 cores) | 1.00 | 3 | 4,096 | 900 |" in text
+    assert "| vocab | TensorFlow dense, CPU (Test CPU, 2 cores) | 0.50 | 3 | 115,656 | 900 |" in text
+
+
+def test_report_sets_a_gpu_run_beside_a_cpu_run(tmp_path, records):
+    cpu, gpu = tmp_path / "cpu.json", tmp_path / "gpu.json"
+    cpu.write_text(json.dumps(synthetic_bench()))
+    gpu.write_text(json.dumps(synthetic_gpu_bench()))
+    out = tmp_path / "rep"
+    assert main(["report", str(cpu), str(gpu), "--out", str(out)]) == 0
+    assert_complete(out)
+    text = (out / "report.md").read_text()
+    gpu_machine = "NVIDIA Test GPU (Host CPU, 16 cores)"
+    assert f"| train-epoch bag gpu 3-groups | torch-graph | {gpu_machine} | 0.0090 |" in text
+    assert "| train-epoch bag cpu 3-groups | torch | Test CPU, 2 cores | 0.1000 |" in text
+    assert f"| PyTorch on the GPU: fastest clean epoch, s | ≤ 0.01 | 0.009 | yes | {gpu_machine} |" in text
+    assert f"| PyTorch on the GPU: all-20 dense epoch, s | ≤ 0.3 | 0.25 | yes | {gpu_machine} |" in text
+    assert "device 512" in text  # the GPU case's own device memory
+    # bag on the GPU: 0.05/20 s of overhead plus value/20 ms, against value ms on the CPU: the GPU pays from
+    # the first value where 0.0025 + 0.00005·v < 0.001·v, v > 2.6, i.e. from the smallest batch measured
+    assert "batch size: PyTorch bag on NVIDIA Test GPU is faster than on the CPU of Test CPU, 2 cores from 16 on" in text
+
+
+def test_uncommitted_changes_are_marked_on_the_first_line(tmp_path):
+    first_lines = {}
+    for dirty in (False, True):
+        bench = tmp_path / f"bench-{dirty}.json"
+        bench.write_text(json.dumps(synthetic_bench(dirty=dirty)))
+        write_report([bench], tmp_path / f"rep-{dirty}")
+        first_lines[dirty] = (tmp_path / f"rep-{dirty}" / "report.md").read_text().splitlines()[0]
+    assert first_lines[False] == "# newsgroups-mlp: PyTorch and TensorFlow side by side"
+    assert first_lines[True].startswith("> **Made from uncommitted changes** (on top of commit 0123456789)")
 
 
 def test_compare_writes_a_report(records):
-    assert_complete(records, [s for s in SECTIONS if s != "## Ratios"])  # ratios need a benchmark run
+    assert_complete(records, [s for s in SECTIONS if s not in ("## Targets", "## Scaling")])  # need a benchmark run
+    text = (records / "report.md").read_text()
+    assert "`newsgroups-mlp compare --recipe" in text  # the command that trains these records again
 
 
 def test_report_refuses_what_it_cannot_read(tmp_path, capsys):
@@ -119,3 +194,5 @@ def test_report_from_the_real_benchmark_run(tmp_path, records):
     text = (tmp_path / "report.md").read_text()
     for group in ("train-epoch", "inference", "time-to-accuracy", "data load", "data vectorize", "accuracy"):
         assert f"| {group}" in text, group
+    for axis in ("batch", "hidden", "vocab"):
+        assert f"| {axis} | PyTorch bag, CPU" in text and f"| {axis} | TensorFlow dense, CPU" in text, axis

@@ -1,0 +1,67 @@
+"""scaling: seconds per epoch and peak memory as one quantity grows, the rest held at the defaults.
+
+- batch size and hidden width on the 3 groups; vocabulary (the clean vectorizer's max_features) on all
+  20 groups, where the full vocabulary is largest;
+- each framework's fastest clean form (the bag, in its fastest step on that device) and the tutorial's
+  dense form (on the vocabulary axis: dense input of the same tf-idf features);
+- on the CPU, and on the GPU where one is visible. The report fits a log-log slope to each line and
+  names the crossovers (where the GPU starts to pay; where one framework overtakes the other).
+"""
+
+import pytest
+
+from benchmarks.conftest import CATEGORY_SETS, describe, framework_or_skip, fresh_model, resolved_or_skip, timed
+from benchmarks.test_training import epoch_source, read_back, rounds_for
+from shared.batches import prepare
+from shared.config import Hyperparameters
+from shared.vocab import vectorize
+
+SCALES = {"batch": (16, 64, 256, 1024, 4096), "hidden": (64, 128, 256, 512, 1024),
+          "vocab": (1000, 4000, 16000, 64000, None)}  # None: every word of the training posts
+QUICK = {"batch": (64, 256), "hidden": (64, 128), "vocab": (1000, 4000)}
+# The fastest clean step each framework measured on each device (results/): PyTorch's eager bag on the
+# CPU and its CUDA graph on a GPU; TensorFlow's padded bag under XLA.
+FASTEST_STEP = {("torch", "cpu"): "standard", ("torch", "gpu"): "captured", ("tf", "cpu"): "captured",
+                ("tf", "gpu"): "captured"}
+POINTS = [(axis, value) for axis, values in SCALES.items() for value in values]
+
+
+@pytest.fixture(scope="module")
+def vocab_features(corpora):
+    made = {}
+
+    def get(max_features):
+        if max_features not in made:
+            made[max_features] = vectorize(corpora("20"), "clean", max_features)
+        return made[max_features]
+    return get
+
+
+@pytest.mark.parametrize("device", ["cpu", "gpu"])
+@pytest.mark.parametrize("form", ["bag", "dense"])
+@pytest.mark.parametrize("framework", ["torch", "tf"])
+@pytest.mark.parametrize("axis, value", POINTS, ids=[f"{a}-{v or 'full'}" for a, v in POINTS])
+def test_scaling(benchmark, settings, problems, corpora, vocab_features, memory, axis, value, framework, form, device):
+    if settings.quick and value not in QUICK[axis]:
+        pytest.skip(f"--quick measures {axis} at {' and '.join(map(str, QUICK[axis]))} only")
+    impl, placed = framework_or_skip(framework, device)
+    step = FASTEST_STEP[framework, device] if form == "bag" else "standard"
+    benchmark.group = f"scaling {axis}"
+    if axis == "vocab":
+        hp = resolved_or_skip(Hyperparameters(recipe="clean", input=form, step=step, categories=CATEGORY_SETS["20"]), framework)
+        features = vocab_features(value)
+        batches = prepare(corpora("20"), hp, features)
+        value = features.vocab_size
+    else:
+        hp, batches = problems(form, "3", framework=framework, step=step, **{"batch_size" if axis == "batch" else axis: value})
+    memory(impl, placed)
+    model, optimizer, train_step = fresh_model(impl, hp, batches, placed)
+    epoch = epoch_source(impl, batches, placed, hp, "device")
+
+    def one_epoch():
+        return read_back(impl.train_epoch(model, optimizer, train_step, epoch()))
+    first, _ = timed(one_epoch)
+    benchmark.pedantic(one_epoch, rounds=min(3, rounds_for(first, settings)), iterations=1)
+    describe(benchmark, settings, variant=f"{framework} {form}", batches=batches, device=impl.device_name(placed),
+             docs=len(batches.train_labels), versions=impl.versions(), first_seconds=first, axis=axis, value=value,
+             framework=framework, form=form, step=step, **memory.peaks())
