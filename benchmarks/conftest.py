@@ -12,6 +12,7 @@ import os
 import re
 import shlex
 import time
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
@@ -79,9 +80,11 @@ def problems(corpora):
     """problem(input, categories, seed) -> (hp, Batches), vectorized once per recipe and category set."""
     features = {}
 
-    def get(input, categories, seed=0, framework="torch", remove=(), **overrides):
-        hp = resolved_or_skip(Hyperparameters(recipe=RECIPE_OF_INPUT[input], input=input, seed=seed, remove=remove,
-                                              categories=CATEGORY_SETS[categories], **overrides), framework)
+    def get(input, categories, seed=0, framework="torch", remove=(), as_input=None, **overrides):
+        """The recipe of `input` (dense: the tutorial's, else the clean one), fed as `as_input` if given."""
+        hp = Hyperparameters(recipe=RECIPE_OF_INPUT[input], input=as_input or input, seed=seed, remove=remove,
+                             categories=CATEGORY_SETS[categories])
+        hp = resolved_or_skip(replace(hp, **overrides), framework)
         corpus = corpora(categories, remove)
         key = hp.recipe, categories, remove
         if key not in features:
@@ -139,10 +142,21 @@ def host_peak_mb():
         return None
 
 
+def host_now_mb():
+    try:
+        with open("/proc/self/status") as status:
+            return int(re.search(r"VmRSS:\s+(\d+)", status.read()).group(1)) / 1024
+    except (OSError, AttributeError):
+        return None
+
+
 @pytest.fixture
 def memory():
-    """Peak host memory of this case alone (reset at its start), and the device's where it has one."""
+    """What this case alone added to the process's resident memory at its peak (the peak is reset at its
+    start; earlier cases' data that the allocator keeps is not counted), and the device's peak where it
+    has one."""
     own = reset_host_peak()
+    start = host_now_mb()
     watched = []
 
     def watch(impl, placed):
@@ -150,7 +164,7 @@ def memory():
         watched.append((impl, placed))
 
     def peaks():
-        found = {"peak_host_mb": host_peak_mb() if own else None}
+        found = {"peak_host_mb": max(0.0, host_peak_mb() - start) if own and start else None}
         for impl, placed in watched:
             found["peak_device_mb"] = impl.peak_memory_mb(placed)
         return found

@@ -175,7 +175,8 @@ def speed_section(rows, records):
         return ("## Speed\n\nSeconds per round (one epoch, one test-split prediction, one load...), warm-up "
                 "excluded and shown apart; ratio to the fastest in its group on the same machine; for training, the "
                 "multiple of the optimizer-memory floor (the memory traffic of Adam's update, timed in the same run "
-                "on the device that trains); the case's own peak memory.\n\n"
+                "on the device that trains); the case's own peak memory: what it added to the process's resident "
+                "memory at its peak (host +), and the GPU's peak (device).\n\n"
                 + table(("group", "variant", "machine", "median s", "IQR s", "rounds", "docs/s", "× fastest",
                          "× floor", "first round s", "peak memory MB"), lines))
     lines = []
@@ -194,7 +195,7 @@ def speed_section(rows, records):
 
 def memory_cell(info):
     host, device = info.get("peak_host_mb"), info.get("peak_device_mb")
-    cells = ([f"host {host:,.0f}"] if host else []) + ([f"device {device:,.0f}"] if device is not None else [])
+    cells = ([f"host +{host:,.0f}"] if host is not None else []) + ([f"device {device:,.0f}"] if device is not None else [])
     return ", ".join(cells) or "n/a"
 
 
@@ -270,8 +271,8 @@ def scaling_section(rows):
     found = crossovers(points)
     text = ("## Scaling\n\nSeconds per epoch as one quantity grows, the rest at the defaults (batch and width on "
             "3 groups, vocabulary on all 20). The slope is the fitted exponent of a log-log line: 1 means the "
-            "epoch's cost grows in proportion; 0, that it does not grow. Peak memory is the case's own (the "
-            "device's on a GPU, the process's on the CPU).\n\n"
+            "epoch's cost grows in proportion; 0, that it does not grow. Peak memory is the case's own: the "
+            "device's peak on a GPU, on the CPU what the case added to the process's resident memory.\n\n"
             + table(("axis", "line", "slope", "points", "largest value", "peak memory MB there"), fitted))
     if found:
         text += "\nCrossovers found:\n\n" + "\n".join(f"- {line}" for line in found) + "\n"

@@ -156,7 +156,7 @@ def test_report_sets_a_gpu_run_beside_a_cpu_run(tmp_path, records):
     assert "| train-epoch bag cpu 3-groups | torch | Test CPU, 2 cores | 0.1000 |" in text
     assert f"| PyTorch on the GPU: fastest clean epoch, s | ≤ 0.01 | 0.009 | yes | {gpu_machine} |" in text
     assert f"| PyTorch on the GPU: all-20 dense epoch, s | ≤ 0.3 | 0.25 | yes | {gpu_machine} |" in text
-    assert "device 512" in text  # the GPU case's own device memory
+    assert "device 512" in text and "host +900" in text  # each case's own memory
     # bag on the GPU: 0.05/20 s of overhead plus value/20 ms, against value ms on the CPU: the GPU pays from
     # the first value where 0.0025 + 0.00005·v < 0.001·v, v > 2.6, i.e. from the smallest batch measured
     assert "batch size: PyTorch bag on NVIDIA Test GPU is faster than on the CPU of Test CPU, 2 cores from 16 on" in text
