@@ -119,6 +119,7 @@ def fresh_model(impl, hp, batches, placed):
         step = impl.make_train_step(hp.step, placed)
     except UserError as error:
         pytest.skip(str(error))
+    impl.seed_randomness(hp.seed)  # dropout's masks, as train() seeds them
     model = impl.build_model(weights, placed, hp.input, hp.dropout)
     return model, impl.make_optimizer(model, hp), step
 

@@ -86,7 +86,7 @@ SECTIONS = [
     ("Evaluation", "train.py", ["predict", "evaluate"],
      "<code>torch.no_grad()</code> stops autograd recording what only predicts; outside a tape TensorFlow records "
      "nothing. Both read the predictions back to numpy, which waits for the device."),
-    ("Training loop", "train.py", ["train_epoch", "feeder", "train"],
+    ("Training loop", "train.py", ["train_epoch", "feeder", "seed_randomness", "train"],
      "The same loop, line for line, over the same ready-made batches. The losses stay on the device until the "
      "epoch ends, so the clock counts queued GPU work and nothing waits mid-epoch."),
     ("Threads, determinism and devices", "device.py", ["configure_threads", "configure_determinism", "resolve_device",

@@ -10,8 +10,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from tf_impl.device import (adam_floor_seconds, configure_determinism, configure_threads, device_name,  # noqa: E402
                             peak_memory_mb, reset_peak_memory, resolve_device, versions)
 from tf_impl.model import build_model, take, to_tensors, upload  # noqa: E402
-from tf_impl.train import evaluate, feeder, make_optimizer, make_train_step, train, train_epoch  # noqa: E402
+from tf_impl.train import (evaluate, feeder, make_optimizer, make_train_step, seed_randomness, train,  # noqa: E402
+                           train_epoch)
 
 __all__ = ["adam_floor_seconds", "build_model", "configure_determinism", "configure_threads", "device_name",
            "evaluate", "feeder", "make_optimizer", "make_train_step", "peak_memory_mb", "reset_peak_memory",
-           "resolve_device", "take", "to_tensors", "train", "train_epoch", "upload", "versions"]
+           "resolve_device", "seed_randomness", "take", "to_tensors", "train", "train_epoch", "upload", "versions"]

@@ -92,9 +92,14 @@ def feeder(batches, device, kind="standard"):
     return lambda rows: take(train_set, rows, batches.form, padded_to)
 
 
+def seed_randomness(seed):
+    # Dropout's masks come from op seeds TensorFlow derives from its global seed.
+    tf.random.set_seed(seed)
+
+
 def train(batches, initial, hp, device, quiet=False):
     """Train from `initial` on `batches`; returns the trained model and its TrainingLog."""
-    tf.random.set_seed(hp.seed)  # dropout's masks
+    seed_randomness(hp.seed)
     model = build_model(initial, device, hp.input, hp.dropout)
     optimizer = make_optimizer(model, hp)
     step = make_train_step(hp.step, device)

@@ -145,9 +145,14 @@ def feeder(batches, device, kind="standard"):
     return lambda rows: take(train_set, rows, batches.form, padded_to)
 
 
+def seed_randomness(seed):
+    # Dropout's masks come from PyTorch's global generator.
+    torch.manual_seed(seed)
+
+
 def train(batches, initial, hp, device, quiet=False):
     """Train from `initial` on `batches`; returns the trained model and its TrainingLog."""
-    torch.manual_seed(hp.seed)  # dropout's masks
+    seed_randomness(hp.seed)
     model = build_model(initial, device, hp.input, hp.dropout)
     optimizer = make_optimizer(model, hp)
     step = make_train_step(hp.step, device)
