@@ -266,7 +266,7 @@ def scaling_section(rows):
     points = bench_rows(rows, "scaling")
     if not points:
         return ""
-    fitted = [(axis, line, f"{slope:.2f}", n, f"{largest:,}", f"{memory:,.0f}" if memory else "n/a")
+    fitted = [(axis, line, f"{slope:.2f}", n, f"{largest:,}", f"{memory:,.0f}" if memory is not None else "n/a")
               for axis, line, slope, n, (largest, memory) in slopes(points)]
     found = crossovers(points)
     text = ("## Scaling\n\nSeconds per epoch as one quantity grows, the rest at the defaults (batch and width on "

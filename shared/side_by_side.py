@@ -34,9 +34,11 @@ def mirrored_name(framework, name):
 SECTIONS = [
     ("The network", "model.py", ["network"],
      "PyTorch wraps the layers in an <code>nn.Module</code> whose <code>forward</code> runs when the model is "
-     "called; the TensorFlow tutorial writes a plain function over explicit weight and bias dicts. A sparse "
-     "batch needs its own product in both (<code>torch.sparse.mm</code>, <code>tf.sparse.sparse_dense_matmul</code>): "
-     "the dense layer ops take dense input only."),
+     "called; the TensorFlow tutorial writes a plain function over explicit weight and bias dicts. The first "
+     "layer depends on the input form (next section). Dropout follows each hidden ReLU: a module that is on in "
+     "<code>train()</code> mode and off in <code>eval()</code> in PyTorch, a call guarded by a "
+     "<code>training</code> flag in TensorFlow. Both zero a unit with the given probability and scale the rest "
+     "up, but they draw their masks from different generators, so the two never drop the same units."),
     ("First layer: dense, sparse or a bag of words", "model.py", ["sparse layer", "bag layer", "FIRST_LAYERS"],
      "The same sum three ways: a dense batch times the weight matrix (<code>nn.Linear</code>, <code>tf.matmul</code>), "
      "a sparse batch times it, or each post adding up the weight rows of its words scaled by their counts, an "
@@ -170,7 +172,7 @@ def render():
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head>
 <body><header><h1>One MLP, two frameworks</h1>
 <p>A bag-of-words classifier for 20 Newsgroups posts: vocabulary → 100 → 100 → classes, ReLU, cross-entropy,
-Adam (lr 0.01), batches of 150. The PyTorch code (left) and the TensorFlow code (right) are cut from
+Adam, batches of 150. The PyTorch code (left) and the TensorFlow code (right) are cut from
 <code>torch_impl/</code> and <code>tf_impl/</code> as they are now; they load the same initial weights and
 train on the same batches. Under each pair: what differs, and why.</p>
 <nav><ol>{toc}</ol></nav></header>
