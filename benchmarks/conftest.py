@@ -135,18 +135,11 @@ def reset_host_peak():
         return False
 
 
-def host_peak_mb():
+def host_mb(field):
+    """A memory figure of this process from Linux's /proc/self/status: VmHWM (peak) or VmRSS (now)."""
     try:
         with open("/proc/self/status") as status:
-            return int(re.search(r"VmHWM:\s+(\d+)", status.read()).group(1)) / 1024
-    except (OSError, AttributeError):
-        return None
-
-
-def host_now_mb():
-    try:
-        with open("/proc/self/status") as status:
-            return int(re.search(r"VmRSS:\s+(\d+)", status.read()).group(1)) / 1024
+            return int(re.search(rf"{field}:\s+(\d+)", status.read()).group(1)) / 1024
     except (OSError, AttributeError):
         return None
 
@@ -157,7 +150,7 @@ def memory():
     start; earlier cases' data that the allocator keeps is not counted), and the device's peak where it
     has one."""
     own = reset_host_peak()
-    start = host_now_mb()
+    start = host_mb("VmRSS")
     watched = []
 
     def watch(impl, placed):
@@ -165,7 +158,7 @@ def memory():
         watched.append((impl, placed))
 
     def peaks():
-        found = {"peak_host_mb": max(0.0, host_peak_mb() - start) if own and start else None}
+        found = {"peak_host_mb": max(0.0, host_mb("VmHWM") - start) if own and start else None}
         for impl, placed in watched:
             found["peak_device_mb"] = impl.peak_memory_mb(placed)
         return found
