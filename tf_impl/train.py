@@ -75,8 +75,9 @@ def predict(model, x):
 
 
 def evaluate(model, batches, device):
+    _, _, input, _ = model  # the first layer's form, which OurNet keeps as model.input
     test_set = upload(batches.features.test, batches.test_labels, device)
-    predictions = [predict(model, take(test_set, rows, model[2])[0]) for rows in batches.test_rows()]
+    predictions = [predict(model, take(test_set, rows, input)[0]) for rows in batches.test_rows()]
     return float(np.mean(np.concatenate(predictions) == batches.test_labels))
 
 
