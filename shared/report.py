@@ -14,9 +14,8 @@ import numpy as np
 from shared.errors import UserError
 from shared.figures import FIGURES, accuracy_figure, epoch_figure, loss_figure, scaling_figure
 from shared.record import RunRecord, write_atomically
-from shared.scaling import AXES, crossovers, slopes
+from shared.scaling import AXES, FRAMEWORK_NAMES, crossovers, slopes
 
-FRAMEWORK_NAMES = {"torch": "PyTorch", "tf": "TensorFlow"}
 CLEAN_GROUPS = ("train-epoch sparse cpu 3-groups", "train-epoch bag cpu 3-groups")
 DENSE_GROUP = "train-epoch dense cpu 3-groups"
 
@@ -179,16 +178,8 @@ def speed_section(rows, records):
                 "memory at its peak (host +), and the GPU's peak (device).\n\n"
                 + table(("group", "variant", "machine", "median s", "IQR s", "rounds", "docs/s", "× fastest",
                          "× floor", "first round s", "peak memory MB"), lines))
-    lines = []
-    for source, group in group_records(records).items():
-        for framework in FRAMEWORK_NAMES:
-            steady = [s for r in group if r.framework == framework for s in r.epoch_seconds[1:]]
-            first = [r.epoch_seconds[0] for r in group if r.framework == framework]
-            if steady:
-                q1, median, q3 = np.percentile(steady, [25, 50, 75])
-                docs = group[0].train_docs
-                lines.append((source, FRAMEWORK_NAMES[framework], f"{median:.4f}", f"{q3 - q1:.4f}", len(steady),
-                              f"{docs / median:,.0f}", f"{np.mean(first):.3f}"))
+    lines = [(source, name, f"{median:.4f}", f"{q3 - q1:.4f}", epochs, f"{docs / median:,.0f}", f"{first:.3f}")
+             for source, name, median, q1, q3, epochs, docs, first in epoch_stats(records)]
     return ("## Speed\n\nSeconds per epoch from the run records (first epoch apart).\n\n"
             + table(("runs", "framework", "median s", "IQR s", "epochs", "docs/s", "first epoch s"), lines))
 
@@ -292,16 +283,24 @@ def accuracy_rows(rows, records):
     return out
 
 
-def epoch_bars(records):
-    """Seconds per epoch from run records, as (configuration, name, median, q1, q3), for the epoch figure."""
-    bars = []
+def epoch_stats(records):
+    """Per group of records and framework: (group, framework name, median, q1, q3 of the steady epochs,
+    their number, posts per epoch, mean first epoch)."""
+    found = []
     for source, group in group_records(records).items():
         for framework, name in FRAMEWORK_NAMES.items():
-            steady = [s for r in group if r.framework == framework for s in r.epoch_seconds[1:]]
+            runs = [r for r in group if r.framework == framework]
+            steady = [s for r in runs for s in r.epoch_seconds[1:]]
             if steady:
                 q1, median, q3 = np.percentile(steady, [25, 50, 75])
-                bars.append((source, name, median, q1, q3))
-    return bars
+                found.append((source, name, median, q1, q3, len(steady), runs[0].train_docs,
+                              float(np.mean([r.epoch_seconds[0] for r in runs]))))
+    return found
+
+
+def epoch_bars(records):
+    """Seconds per epoch from run records, as (configuration, name, median, q1, q3), for the epoch figure."""
+    return [stats[:5] for stats in epoch_stats(records)]
 
 
 def accuracy_section(rows, records):
