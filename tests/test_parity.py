@@ -226,3 +226,22 @@ def test_same_seed_twice_gives_identical_losses(real_corpus, framework, input):
     hp = Hyperparameters(recipe="clean", input=input, epochs=2, seed=5).resolved(framework)
     first, second = (run(framework, prepare(real_corpus, hp), hp, "cpu", quiet=True).step_losses for _ in range(2))
     assert first == second
+
+
+@needs("torch")
+def test_the_captured_steps_input_plumbing_round_trips(tiny_corpus):
+    """What a CUDA-graph replay copies into its static inputs: every tensor of a padded batch, flattened
+    in order, and put back into the same (Bag, y, mask) shape. The capture itself needs a GPU."""
+    import torch
+
+    from torch_impl import model as torch_model
+    from torch_impl.train import _rebuild, _tensors_of
+    batches = prepare(tiny_corpus, Hyperparameters(recipe="clean", input="bag", batch_size=16).resolved("torch"))
+    corpus = torch_model.upload(batches.features.train, batches.train_labels, "cpu")
+    batch = torch_model.take(corpus, batches.rows(0)[-1], "bag", (batches.batch_size, batches.capacity))
+    flat = _tensors_of(batch)
+    assert len(flat) == 6 and all(isinstance(t, torch.Tensor) for t in flat)
+    again = _rebuild(batch, [t.clone() for t in flat])
+    assert type(again[0]) is type(batch[0]) and again[0]._fields == batch[0]._fields
+    for a, b in zip(_tensors_of(again), flat):
+        assert torch.equal(a, b) and a.data_ptr() != b.data_ptr()

@@ -64,7 +64,7 @@ def padded_step(model, optimizer, x, y, mask):
     return loss.detach()
 
 
-def __tensors_of(batch):
+def _tensors_of(batch):
     return [t for item in batch for t in (item if isinstance(item, tuple) else (item,))]
 
 
