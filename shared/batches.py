@@ -62,11 +62,23 @@ def get_batch(features, labels, indices, form):
     return x, labels[indices]
 
 
-def capacity(features, batch_size):
-    """The most word entries any batch of `batch_size` posts can hold: the size a padded bag is
-    given so that every step has the same shapes (what a captured step or XLA needs)."""
-    lengths = np.sort(np.diff(features.indptr))
-    return int(lengths[-batch_size:].sum())
+def capacity(features, batches):
+    """The most word entries in any of `batches` (arrays of row indices): the size a padded bag is
+    given so that every step of a run has the same shapes (what a captured step or XLA needs). The
+    run's own batches, not the longest posts any batch could draw: on the 3 groups that bound is
+    2.5× the fullest batch of a 10-epoch run, and every padded entry is work."""
+    lengths = np.diff(features.indptr)
+    return int(max(lengths[rows].sum() for rows in batches))
+
+
+def padding(posts, entries, padded_to):
+    """(extra posts, extra entries) that pad a batch of `posts` posts and `entries` word entries to
+    padded_to=(posts, entries); a batch that does not fit is an error, never cut short."""
+    extra = (padded_to[0] - posts, padded_to[1] - entries)
+    if min(extra) < 0:
+        raise ValueError(f"a batch of {posts} posts and {entries} entries does not fit the padded shape "
+                         f"{padded_to}: its Batches were made for fewer epochs than this run takes")
+    return extra
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,7 @@ class Batches:
     batch_size: int
     seed: int
     form: str  # 'dense', 'sparse' or 'bag'
+    epochs: int = 1  # how many epochs the run takes: what the padded capacity must cover
     _fixed_epochs: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -92,7 +105,8 @@ class Batches:
 
     @property
     def capacity(self):
-        return capacity(self.features.train, self.batch_size)
+        epochs = self.epochs if self.recipe == "clean" else 1  # unshuffled epochs are all alike
+        return capacity(self.features.train, [rows for epoch in range(epochs) for rows in self.rows(epoch)])
 
     @property
     def prebuilt(self):
@@ -135,4 +149,4 @@ def prepare(corpus, hp, features=None):
     """Batches for hyperparameters `hp` (resolved); pass `features` to reuse a vectorized corpus."""
     features = features or vectorize(corpus, hp.recipe)
     return Batches(features, corpus.train_labels, corpus.test_labels, corpus.categories,
-                   hp.recipe, hp.batch_size, hp.seed, hp.input)
+                   hp.recipe, hp.batch_size, hp.seed, hp.input, hp.epochs)

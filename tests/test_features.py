@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from shared.batches import batch_indices, capacity, get_batch, prepare
+from shared.batches import batch_indices, capacity, get_batch, padding, prepare
 from shared.config import Hyperparameters
 from shared.vocab import tutorial_vocabulary, vectorize
 from shared.weights import SCHEMES, initial_weights
@@ -84,13 +84,19 @@ def test_get_batch_dense_sparse_and_bag_hold_the_same_numbers():
     np.testing.assert_array_equal(y, y3)
 
 
-def test_capacity_holds_the_fullest_batch():
-    features = sp.random(40, 30, density=0.3, format="csr", dtype=np.float32, random_state=1)
-    lengths = np.diff(features.indptr)
-    assert capacity(features, 5) == np.sort(lengths)[-5:].sum()
-    for epoch in range(5):
-        for rows in batch_indices(40, 5, "clean", 0, epoch):
-            assert lengths[rows].sum() <= capacity(features, 5)
+def test_capacity_is_the_fullest_batch_of_the_run(tiny_corpus):
+    hp = Hyperparameters(recipe="clean", batch_size=10, epochs=4).resolved("torch")
+    batches = prepare(tiny_corpus, hp)
+    lengths = np.diff(batches.features.train.indptr)
+    fullest = max(lengths[rows].sum() for epoch in range(4) for rows in batches.rows(epoch))
+    assert batches.capacity == fullest < np.sort(lengths)[-10:].sum()  # tighter than the longest posts' bound
+    assert capacity(batches.features.train, batches.rows(0)) == max(lengths[rows].sum() for rows in batches.rows(0))
+
+
+def test_padding_refuses_a_batch_over_the_capacity():
+    assert padding(7, 90, (10, 100)) == (3, 10)
+    with pytest.raises(ValueError, match="does not fit the padded shape"):
+        padding(7, 101, (10, 100))
 
 
 def test_prepared_batches_cover_train_and_test(tiny_corpus):

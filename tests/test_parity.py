@@ -114,6 +114,8 @@ def test_a_padded_bag_gives_the_unpadded_loss_and_gradients(tiny_corpus, framewo
                                             *model_module.take(corpus, rows, "bag"))
     x, y, mask = model_module.take(corpus, rows, "bag", (batches.batch_size, batches.capacity))
     assert len(x.ids) == batches.capacity and len(y) == batches.batch_size and float(np.asarray(mask).sum()) == len(rows)
+    with pytest.raises(ValueError, match="does not fit the padded shape"):  # never cut short
+        model_module.take(corpus, batches.rows(0)[0], "bag", (batches.batch_size, 10))
     model = model_module.build_model(initial, CPU[framework], "bag")
     if framework == "torch":
         model.zero_grad()

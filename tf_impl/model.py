@@ -4,7 +4,7 @@ multilayer_perceptron(input_tensor, weights, biases)."""
 import numpy as np
 import tensorflow as tf
 
-from shared.batches import Bag
+from shared.batches import Bag, padding
 
 
 def sparse_layer(x, weight):
@@ -93,8 +93,7 @@ def take(corpus, rows, input, padded_to=None):
             x = Bag(words, counts, offsets, post)
         if padded_to is None:
             return x, y
-        posts, capacity = padded_to
-        extra_posts, extra_entries = posts - len(rows), capacity - entries
+        extra_posts, extra_entries = padding(len(rows), entries, padded_to)
         x = Bag(tf.pad(words, [[0, extra_entries]]), tf.pad(counts, [[0, extra_entries]]),
                 tf.pad(offsets, [[0, extra_posts]], constant_values=entries), tf.pad(post, [[0, extra_entries]]))
         return x, tf.pad(y, [[0, extra_posts]]), tf.pad(tf.ones_like(y, dtype=counts.dtype), [[0, extra_posts]])

@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from shared.batches import Bag
+from shared.batches import Bag, padding
 
 
 class SparseLinear(nn.Module):
@@ -111,8 +111,7 @@ def take(corpus, rows, input, padded_to=None):
         x = Bag(words, counts, offsets, post)
     if padded_to is None:
         return x, y
-    posts, capacity = padded_to
-    extra_posts, extra_entries = posts - len(rows), capacity - entries
+    extra_posts, extra_entries = padding(len(rows), entries, padded_to)
     x = Bag(F.pad(words, (0, extra_entries)), F.pad(counts, (0, extra_entries)),
             F.pad(offsets, (0, extra_posts), value=entries), F.pad(post, (0, extra_entries)))
     return x, F.pad(y, (0, extra_posts)), F.pad(torch.ones_like(y, dtype=counts.dtype), (0, extra_posts))
