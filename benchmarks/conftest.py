@@ -2,6 +2,8 @@
 
 - Threads: one count for both frameworks (--threads, default all cores), set here, before either
   framework runs anything (TensorFlow only takes it then).
+- Host memory: freed blocks kept for reuse (shared/allocator.py), so no case times the kernel
+  faulting in a fresh gradient every step; the JSON says what was set.
 - Warm-up: the first epoch or call (tracing, compilation, allocation) is run and timed apart
   (extra_info["first_seconds"]), never counted in the steady-state rounds.
 - GPU: every timed function ends by reading results back to the host, which waits for the device.
@@ -17,6 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from shared.allocator import keep_freed_memory
 from shared.batches import prepare
 from shared.cli import default_threads
 from shared.config import Hyperparameters
@@ -28,6 +31,7 @@ from shared.vocab import vectorize
 from shared.weights import initial_weights
 
 FRAMEWORKS_HERE = installed_frameworks()
+HOST_ALLOCATOR = keep_freed_memory()  # before any case allocates
 CATEGORY_SETS = {"3": TUTORIAL_CATEGORIES, "20": CATEGORIES}
 RECIPE_OF_INPUT = {"dense": "tutorial", "sparse": "clean", "bag": "clean"}  # the tutorials' dense path, the clean ones
 
@@ -40,8 +44,9 @@ def pytest_addoption(parser):
 
 
 def pytest_benchmark_update_json(config, benchmarks, output_json):
-    """The command that made this file, for the report's 'reproduce' line."""
+    """The command that made this file, for the report's 'reproduce' line, and the allocator setting."""
     output_json["command"] = shlex.join(["pytest", *config.invocation_params.args])
+    output_json["host_allocator"] = HOST_ALLOCATOR or "the C library's default"
 
 
 def pytest_configure(config):

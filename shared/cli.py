@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from shared.allocator import keep_freed_memory
 from shared.batches import prepare
 from shared.config import CLEAN_INIT, FRAMEWORKS, INPUTS, STEPS, Hyperparameters
 from shared.dataset import (ARCHIVE_ENV, REMOVABLE, TUTORIAL_CATEGORIES, carve_validation, load_corpus,
@@ -177,7 +178,8 @@ def hyperparameters(args, seed, init=None):
 
 def start_frameworks(frameworks, args):
     """Thread counts first (TensorFlow fixes them when it starts), then fail early on a missing device or a
-    step this device cannot run."""
+    step this device cannot run. Both run with freed host memory kept for reuse (shared/allocator.py)."""
+    keep_freed_memory()
     for framework in frameworks:
         impl = implementation(framework)
         impl.configure_threads(args.threads)

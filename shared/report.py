@@ -103,6 +103,7 @@ def environment_section(benches, records):
                  ("OS", f"{machine['system']} {machine['release']}"),
                  ("Python", machine["python_version"]),
                  ("libraries", ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))),
+                 ("host allocator", bench.get("host_allocator", "not recorded")),
                  ("date", bench["datetime"][:19]),
                  ("git commit", f"{commit.get('id', '?')}{' (uncommitted changes)' if commit.get('dirty') else ''}"),
                  ("reproduce", f"`git checkout {commit.get('id', '?')[:10]} && {bench.get('command', 'pytest benchmarks/')}`")]

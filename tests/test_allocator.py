@@ -1,0 +1,36 @@
+"""The host allocator setting both frameworks run under (shared/allocator.py)."""
+
+import os
+import platform
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.skipif(platform.libc_ver()[0] != "glibc" or not os.path.exists("/proc/self/status"),
+                                reason="glibc's mallopt and Linux's /proc")
+
+# A fresh interpreter frees a 100 MB block and prints how much of it it still holds, in MB.
+FREE_100_MB = """import re, sys
+from shared.allocator import keep_freed_memory
+def resident():
+    with open("/proc/self/status") as status:
+        return int(re.search(r"VmRSS:\\s+(\\d+)", status.read()).group(1)) / 1024
+if sys.argv[1] == "keep":
+    assert keep_freed_memory().startswith("glibc malloc")
+import numpy as np
+before = resident()
+block = np.ones(100 * 2**20 // 8)
+del block
+print(resident() - before)"""
+
+
+def held_after_free(mode):
+    done = subprocess.run([sys.executable, "-c", FREE_100_MB, mode], capture_output=True, text=True, check=True,
+                          cwd=os.path.dirname(os.path.dirname(__file__)))
+    return float(done.stdout)
+
+
+def test_freed_memory_is_kept_for_the_next_step_only_when_asked():
+    assert held_after_free("default") < 10  # glibc hands a block this large back to the kernel
+    assert held_after_free("keep") > 90  # kept: the next step's block of this size faults in no pages
