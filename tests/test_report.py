@@ -196,3 +196,6 @@ def test_report_from_the_real_benchmark_run(tmp_path, records):
         assert f"| {group}" in text, group
     for axis in ("batch", "hidden", "vocab"):
         assert f"| {axis} | PyTorch bag, CPU" in text and f"| {axis} | TensorFlow dense, CPU" in text, axis
+    with open(os.environ["NEWSGROUPS_BENCH_JSON"]) as bench:
+        allocator = json.load(bench)["host_allocator"]  # what the benchmark's process ran under
+    assert f"| host allocator | {allocator} |" in text
