@@ -11,7 +11,6 @@
 """
 
 import os
-import re
 import shlex
 import time
 from dataclasses import replace
@@ -19,7 +18,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from shared.allocator import keep_freed_memory
+from shared.allocator import host_mb, keep_freed_memory
 from shared.batches import prepare
 from shared.cli import default_threads
 from shared.config import Hyperparameters
@@ -31,7 +30,7 @@ from shared.vocab import vectorize
 from shared.weights import initial_weights
 
 FRAMEWORKS_HERE = installed_frameworks()
-HOST_ALLOCATOR = keep_freed_memory()  # before any case allocates
+HOST_ALLOCATOR = pytest.StashKey[str]()
 CATEGORY_SETS = {"3": TUTORIAL_CATEGORIES, "20": CATEGORIES}
 RECIPE_OF_INPUT = {"dense": "tutorial", "sparse": "clean", "bag": "clean"}  # the tutorials' dense path, the clean ones
 
@@ -46,10 +45,11 @@ def pytest_addoption(parser):
 def pytest_benchmark_update_json(config, benchmarks, output_json):
     """The command that made this file, for the report's 'reproduce' line, and the allocator setting."""
     output_json["command"] = shlex.join(["pytest", *config.invocation_params.args])
-    output_json["host_allocator"] = HOST_ALLOCATOR or "the C library's default"
+    output_json["host_allocator"] = config.stash[HOST_ALLOCATOR]
 
 
 def pytest_configure(config):
+    config.stash[HOST_ALLOCATOR] = keep_freed_memory() or "the C library's default"  # before any case allocates
     if config.getoption("--threads", None) is None:
         return
     for framework in FRAMEWORKS_HERE:
@@ -138,15 +138,6 @@ def reset_host_peak():
         return True
     except OSError:
         return False
-
-
-def host_mb(field):
-    """A memory figure of this process from Linux's /proc/self/status: VmHWM (peak) or VmRSS (now)."""
-    try:
-        with open("/proc/self/status") as status:
-            return int(re.search(rf"{field}:\s+(\d+)", status.read()).group(1)) / 1024
-    except (OSError, AttributeError):
-        return None
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The host allocator, set once per process for both frameworks: freed memory is kept for the next step.
+"""The host memory both frameworks run under: the allocator setting, kept the same for both, and the
+process's own memory figures. The setting: freed memory is kept for the next step.
 
 glibc's malloc gives a request above its mmap threshold fresh pages from the kernel and hands them back on
 free; the threshold rises as large blocks are freed, but never past 32 MB. A training step makes its
@@ -12,6 +13,7 @@ suggests jemalloc or tcmalloc for the same reason; two glibc settings do it with
 """
 
 import ctypes
+import re
 
 # mallopt's parameter numbers, from glibc's malloc.h
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
@@ -27,3 +29,13 @@ def keep_freed_memory():
     except (OSError, AttributeError):
         return None
     return f"glibc malloc, blocks up to {KEPT_BYTES >> 20} MiB kept for reuse (mmap and trim thresholds)" if applied else None
+
+
+def host_mb(field):
+    """A memory figure of this process from Linux's /proc/self/status, in MB: VmHWM (peak) or VmRSS (now);
+    None where there is no such file."""
+    try:
+        with open("/proc/self/status") as status:
+            return int(re.search(rf"{field}:\s+(\d+)", status.read()).group(1)) / 1024
+    except (OSError, AttributeError):
+        return None

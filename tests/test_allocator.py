@@ -11,18 +11,15 @@ pytestmark = pytest.mark.skipif(platform.libc_ver()[0] != "glibc" or not os.path
                                 reason="glibc's mallopt and Linux's /proc")
 
 # A fresh interpreter frees a 100 MB block and prints how much of it it still holds, in MB.
-FREE_100_MB = """import re, sys
-from shared.allocator import keep_freed_memory
-def resident():
-    with open("/proc/self/status") as status:
-        return int(re.search(r"VmRSS:\\s+(\\d+)", status.read()).group(1)) / 1024
+FREE_100_MB = """import sys
+from shared.allocator import host_mb, keep_freed_memory
 if sys.argv[1] == "keep":
     assert keep_freed_memory().startswith("glibc malloc")
 import numpy as np
-before = resident()
+before = host_mb("VmRSS")
 block = np.ones(100 * 2**20 // 8)
 del block
-print(resident() - before)"""
+print(host_mb("VmRSS") - before)"""
 
 
 def held_after_free(mode):
