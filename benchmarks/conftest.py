@@ -24,6 +24,7 @@ from shared.cli import default_threads
 from shared.config import Hyperparameters
 from shared.dataset import CATEGORIES, TUTORIAL_CATEGORIES, load_corpus
 from shared.errors import UserError
+from shared.fast import fits_before_the_clock
 from shared.record import cpu_model, library_versions
 from shared.runner import implementation, installed_frameworks
 from shared.vocab import vectorize
@@ -32,7 +33,7 @@ from shared.weights import initial_weights
 FRAMEWORKS_HERE = installed_frameworks()
 HOST_ALLOCATOR = pytest.StashKey[str]()
 CATEGORY_SETS = {"3": TUTORIAL_CATEGORIES, "20": CATEGORIES}
-RECIPE_OF_INPUT = {"dense": "tutorial", "sparse": "clean", "bag": "clean"}  # the tutorials' dense path, the clean ones
+RECIPE_OF_FORM = {"dense": "tutorial", "sparse": "clean", "bag": "clean"}  # the tutorials' dense path, the clean ones
 
 
 def pytest_addoption(parser):
@@ -82,12 +83,12 @@ def corpora():
 
 @pytest.fixture(scope="session")
 def problems(corpora):
-    """problem(input, categories, seed) -> (hp, Batches), vectorized once per recipe and category set."""
+    """problem(form, categories, seed) -> (hp, Batches), vectorized once per recipe and category set."""
     features = {}
 
-    def get(input, categories, seed=0, framework="torch", remove=(), as_input=None, **overrides):
-        """The recipe of `input` (dense: the tutorial's, else the clean one), fed as `as_input` if given."""
-        hp = Hyperparameters(recipe=RECIPE_OF_INPUT[input], input=as_input or input, seed=seed, remove=remove,
+    def get(form, categories, seed=0, framework="torch", remove=(), as_form=None, **overrides):
+        """The recipe of input form `form` (dense: the tutorial's, else the clean one), fed as `as_form` if given."""
+        hp = Hyperparameters(recipe=RECIPE_OF_FORM[form], form=as_form or form, seed=seed, remove=remove,
                              categories=CATEGORY_SETS[categories])
         hp = resolved_or_skip(replace(hp, **overrides), framework)
         corpus = corpora(categories, remove)
@@ -125,7 +126,7 @@ def fresh_model(impl, hp, batches, placed):
     except UserError as error:
         pytest.skip(str(error))
     impl.seed_randomness(hp.seed)  # dropout's masks, as train() seeds them
-    model = impl.build_model(weights, placed, hp.input, hp.dropout)
+    model = impl.build_model(weights, placed, hp.form, hp.dropout)
     return model, impl.make_optimizer(model, hp), step
 
 
@@ -176,5 +177,5 @@ def describe(benchmark, settings, *, variant, batches=None, device="cpu", docs, 
             "versions": library_versions(versions), "cpu": cpu_model()}
     if batches is not None:
         info.update(vocab_size=batches.features.vocab_size, batch_size=batches.batch_size, input=batches.form,
-                    categories=len(batches.categories), batches_prebuilt=batches.prebuilt)
+                    categories=len(batches.categories), batches_prebuilt=fits_before_the_clock(batches))
     benchmark.extra_info.update(info, **more)

@@ -49,12 +49,12 @@ def test_scaling(benchmark, settings, problems, corpora, vocab_features, memory,
     step = FASTEST_STEP[framework, device] if form == "bag" else "standard"
     benchmark.group = f"scaling {axis}"
     if axis == "vocab":
-        hp = resolved_or_skip(Hyperparameters(recipe="clean", input=form, step=step, categories=CATEGORY_SETS["20"]), framework)
+        hp = resolved_or_skip(Hyperparameters(recipe="clean", form=form, step=step, categories=CATEGORY_SETS["20"]), framework)
         features = vocab_features(value)
         batches = prepare(corpora("20"), hp, features)
         value = features.vocab_size
     else:
-        hp, batches = problems("bag", "3", framework=framework, step=step, as_input=form,
+        hp, batches = problems("bag", "3", framework=framework, step=step, as_form=form,
                                **{"batch_size" if axis == "batch" else axis: value})
     memory(impl, placed)
     model, optimizer, train_step = fresh_model(impl, hp, batches, placed)

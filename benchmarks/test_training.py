@@ -8,6 +8,7 @@ import pytest
 from benchmarks.conftest import describe, framework_or_skip, fresh_model, timed
 from benchmarks.peers import (adam_floor_seconds, linear_baseline, mlp_accuracy, mlp_classifier, mlp_epoch,
                               n_parameters)
+from shared.fast import fits_before_the_clock
 
 # name -> (framework, step, feed): each framework's standard step, compiled, and captured whole (padded
 # bag), fed from batches built on the device; and the host-fed way, a batch copied from the host each step.
@@ -36,10 +37,10 @@ def epoch_source(impl, batches, placed, hp, feed):
     where they fit (as in train()). Host-fed: host arrays made before the clock, copied in each step."""
     if feed == "host":
         host = batches.epoch(0)
-        return lambda: (impl.to_tensors(x, y, placed) for x, y in (host if batches.prebuilt else batches.epoch(0)))
+        return lambda: (impl.to_tensors(x, y, placed) for x, y in (host if fits_before_the_clock(batches) else batches.epoch(0)))
     build = impl.feeder(batches, placed, hp.step)
     ready = batches.epoch(0, build)
-    return lambda: ready if batches.prebuilt else batches.epoch(0, build)
+    return lambda: ready if fits_before_the_clock(batches) else batches.epoch(0, build)
 
 
 def optimizer_floor(impl, placed, batches, hp, settings, device):
@@ -52,26 +53,26 @@ def optimizer_floor(impl, placed, batches, hp, settings, device):
 
 @pytest.mark.parametrize("categories", ["3", "20"])
 @pytest.mark.parametrize("device", ["cpu", "gpu"])
-@pytest.mark.parametrize("input", ["dense", "sparse", "bag"])
+@pytest.mark.parametrize("form", ["dense", "sparse", "bag"])
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_train_epoch(benchmark, settings, problems, memory, variant, input, device, categories):
+def test_train_epoch(benchmark, settings, problems, memory, variant, form, device, categories):
     framework, step, feed = VARIANTS[variant]
-    if settings.quick and input == "dense" and categories == "20":
+    if settings.quick and form == "dense" and categories == "20":
         pytest.skip("--quick leaves out the dense all-20 case (27 GB of dense batches an epoch)")
     if feed == "host" and framework != "sklearn" and device == "cpu" and categories == "20":
         pytest.skip("feeding is compared on 3 groups on the CPU (where the host is the device)")
-    benchmark.group = f"train-epoch {input} {device} {categories}-groups"
+    benchmark.group = f"train-epoch {form} {device} {categories}-groups"
     if framework == "sklearn":
-        if input != "sparse" or device == "gpu":
-            pytest.skip("scikit-learn's MLPClassifier is timed on the sparse input, on the CPU")
-        hp, batches = problems(input, categories)
+        if form != "sparse" or device == "gpu":
+            pytest.skip("scikit-learn's MLPClassifier is timed on the sparse form, on the CPU")
+        hp, batches = problems(form, categories)
         classifier = mlp_classifier(hp, hp.seed)
         first, _ = timed(mlp_epoch, classifier, batches)
         benchmark.pedantic(mlp_epoch, (classifier, batches), rounds=rounds_for(first, settings), iterations=1)
         accuracy, device_name, versions = mlp_accuracy(classifier, batches), "cpu", {}
         floor = optimizer_floor(None, None, batches, hp, settings, "cpu")
     else:
-        hp, batches = problems(input, categories, framework=framework, step=step)
+        hp, batches = problems(form, categories, framework=framework, step=step)
         impl, placed = framework_or_skip(framework, device)
         memory(impl, placed)
         model, optimizer, train_step = fresh_model(impl, hp, batches, placed)
@@ -94,13 +95,13 @@ def test_train_epoch(benchmark, settings, problems, memory, variant, input, devi
 
 
 @pytest.mark.parametrize("device", ["cpu", "gpu"])
-@pytest.mark.parametrize("input", ["dense", "sparse", "bag"])
+@pytest.mark.parametrize("form", ["dense", "sparse", "bag"])
 @pytest.mark.parametrize("variant", ["torch", "tf"])
-def test_inference(benchmark, settings, problems, memory, variant, input, device):
+def test_inference(benchmark, settings, problems, memory, variant, form, device):
     """Predicting the whole test split, after one epoch of training: the test corpus uploaded, each
     batch built on the device, the predictions read back."""
-    benchmark.group = f"inference {input} {device}"
-    hp, batches = problems(input, "3", framework=variant)
+    benchmark.group = f"inference {form} {device}"
+    hp, batches = problems(form, "3", framework=variant)
     impl, placed = framework_or_skip(variant, device)
     memory(impl, placed)
     model, optimizer, step = fresh_model(impl, hp, batches, placed)

@@ -9,7 +9,7 @@ import numpy as np
 
 from shared.allocator import keep_freed_memory
 from shared.batches import prepare
-from shared.config import CLEAN_INIT, FRAMEWORKS, INPUTS, STEPS, Hyperparameters
+from shared.config import CLEAN_INIT, FORMS, FRAMEWORKS, STEPS, Hyperparameters
 from shared.dataset import (ARCHIVE_ENV, REMOVABLE, TUTORIAL_CATEGORIES, carve_validation, load_corpus,
                             parse_categories, parse_remove)
 from shared.errors import UserError
@@ -101,8 +101,8 @@ def add_run_options(parser):
                         help="tutorial: the tutorials' vocabulary over train and test posts, batches in order; "
                              "noleak: the same with a train-only vocabulary; clean: tf-idf of a vocabulary fitted on "
                              "the training posts, shuffled batches, dropout 0.5, lr 0.003 (default: %(default)s)")
-    parser.add_argument("--input", choices=INPUTS,
-                        help="first layer input: a dense matrix, a sparse one, or each post's word list read as an "
+    parser.add_argument("--input", choices=FORMS, dest="form",
+                        help="the input form the first layer reads: a dense matrix, a sparse one, or each post's word list read as an "
                              "embedding bag; the same numbers in all three (default: bag for clean, else dense)")
     parser.add_argument("--epochs", type=positive(int), default=defaults.epochs, help="(default: %(default)s)")
     parser.add_argument("--batch-size", type=positive(int), default=defaults.batch_size, help="(default: %(default)s)")
@@ -113,7 +113,7 @@ def add_run_options(parser):
     parser.add_argument("--dropout", type=fraction,
                         help="dropout rate between the layers (default: 0.5 for clean, else 0)")
     parser.add_argument("--step", choices=STEPS, default=defaults.step,
-                        help="standard: eager PyTorch, tf.function; compiled: torch.compile, XLA; captured: one padded "
+                        help="standard: eager PyTorch, traced TensorFlow (tf.function); compiled: torch.compile, XLA; captured: one padded "
                              "step captured whole, a CUDA graph (PyTorch, GPU only) or XLA (TensorFlow); --input bag "
                              "(default: %(default)s)")
     parser.add_argument("--deterministic", action="store_true",
@@ -170,7 +170,7 @@ def build_parser():
 
 
 def hyperparameters(args, seed, init=None):
-    return Hyperparameters(recipe=args.recipe, input=args.input, init=init or args.init, seed=seed, epochs=args.epochs,
+    return Hyperparameters(recipe=args.recipe, form=args.form, init=init or args.init, seed=seed, epochs=args.epochs,
                            batch_size=args.batch_size, hidden=args.hidden, lr=args.lr, adam_eps=args.adam_eps,
                            dropout=args.dropout, categories=args.categories, remove=args.remove,
                            validation=args.validation, step=args.step, deterministic=args.deterministic)

@@ -6,15 +6,16 @@ from shared.dataset import TUTORIAL_CATEGORIES
 from shared.errors import UserError
 
 FRAMEWORKS = ("torch", "tf")
-INPUTS = ("dense", "sparse", "bag")
-# How a training step runs: the framework's standard way (eager PyTorch, tf.function), compiled
-# (torch.compile, XLA), or captured whole with the same shapes every step (a CUDA graph of a padded
-# step in PyTorch, which needs a GPU; the padded step under XLA in TensorFlow).
-STEPS = ("standard", "compiled", "captured")
+FORMS = ("dense", "sparse", "bag")  # the input form: what the first layer reads (shared/batches.py)
+# How a training step runs: each framework's standard way, compiled, or captured whole with the same
+# shapes every step (a padded batch). What each is in each framework:
+STEP_NAMES = {"torch": {"standard": "eager", "compiled": "torch.compile", "captured": "CUDA graph, padded"},
+              "tf": {"standard": "traced (tf.function)", "compiled": "XLA", "captured": "XLA, padded"}}
+STEPS = tuple(STEP_NAMES["torch"])
 # What each tutorial initialised with; in the clean recipe both frameworks start from one scheme.
 TUTORIAL_INIT = {"torch": "torch", "tf": "normal"}
 CLEAN_INIT = "glorot"
-RECIPE_INPUT = {"tutorial": "dense", "noleak": "dense", "clean": "bag"}
+RECIPE_FORM = {"tutorial": "dense", "noleak": "dense", "clean": "bag"}
 # The clean recipe's learning rate and regularisation, chosen on a validation split carved from the
 # training posts (README: "How the clean recipe was chosen"); the tutorials' lr 0.01 and no dropout.
 RECIPE_LR = {"tutorial": 0.01, "noleak": 0.01, "clean": 0.003}
@@ -24,7 +25,7 @@ RECIPE_DROPOUT = {"tutorial": 0.0, "noleak": 0.0, "clean": 0.5}
 @dataclass(frozen=True)
 class Hyperparameters:
     recipe: str = "tutorial"
-    input: str | None = None  # None: see RECIPE_INPUT
+    form: str | None = None  # the input form (--input); None: see RECIPE_FORM
     init: str | None = None  # None: see TUTORIAL_INIT and CLEAN_INIT
     seed: int = 0
     epochs: int = 10
@@ -42,14 +43,16 @@ class Hyperparameters:
     deterministic: bool = False
 
     def resolved(self, framework):
-        """A copy with `input`, `init`, `lr` and `dropout` filled in for `framework`; refuses what cannot run."""
+        """A copy with `form`, `init`, `lr` and `dropout` filled in for `framework`; refuses what cannot run."""
         init = self.init or (CLEAN_INIT if self.recipe == "clean" else TUTORIAL_INIT[framework])
         dropout = RECIPE_DROPOUT[self.recipe] if self.dropout is None else self.dropout
-        hp = replace(self, input=self.input or RECIPE_INPUT[self.recipe], init=init, dropout=dropout,
+        hp = replace(self, form=self.form or RECIPE_FORM[self.recipe], init=init, dropout=dropout,
                      lr=self.lr or RECIPE_LR[self.recipe])
-        if hp.step == "captured" and hp.input != "bag":
-            raise UserError(f"--step captured pads a bag of words to one shape: it needs --input bag, not {hp.input}")
-        if hp.step == "compiled" and hp.input != "dense" and framework == "tf":
-            raise UserError(f"--step compiled: XLA compiles once per shape and a {hp.input} batch changes shape "
+        if hp.step == "captured" and hp.form != "bag":
+            raise UserError(f"--step captured pads a bag of words to one shape: it needs --input bag, not {hp.form}")
+        if hp.step == "compiled" and hp.form != "dense" and framework == "tf":
+            # The project's own guard: XLA compiles a program per input shape, and a sparse or bag batch
+            # has a new number of entries every step, so it would compile every step.
+            raise UserError(f"--step compiled: XLA compiles once per shape and a {hp.form} batch changes shape "
                             f"every step; use --step captured (the padded bag) for TensorFlow")
         return hp

@@ -19,7 +19,7 @@ from shared.errors import UserError
 class RunRecord:
     framework: str
     recipe: str
-    input: str
+    input: str  # the input form (hp.form, --input): the name the saved records have always used
     init: str
     seed: int
     epochs: int

@@ -44,7 +44,7 @@ def run(framework, batches, hp, device="auto", threads=None, quiet=False):
         raise
     accuracy = impl.evaluate(model, batches, placed)
     return RunRecord(
-        framework=framework, recipe=hp.recipe, input=hp.input, init=hp.init, seed=hp.seed, epochs=hp.epochs,
+        framework=framework, recipe=hp.recipe, input=hp.form, init=hp.init, seed=hp.seed, epochs=hp.epochs,
         batch_size=hp.batch_size, hidden=hp.hidden, lr=hp.lr, adam_eps=hp.adam_eps, dropout=hp.dropout,
         step=hp.step, deterministic=hp.deterministic,
         categories=list(batches.categories), remove=list(hp.remove),

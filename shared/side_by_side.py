@@ -1,4 +1,4 @@
-"""The aligned view: PyTorch on the left, TensorFlow on the right, section by section.
+"""The aligned view: PyTorch on the left, TensorFlow on the right, section by section, in a learner's order.
 
 The code is cut out of torch_impl/ and tf_impl/ by name each time the page is made (with the
 comment lines just above each piece), so the page cannot drift from the code. Reading the files
@@ -30,7 +30,8 @@ def mirrored_name(framework, name):
     """The name a piece has on both sides: `name` itself, or its key in NAMES."""
     return next((key for key, names in NAMES.items() if names[framework] == name), name)
 
-# (title, file, names on both sides, what differs and why)
+# (title, file, names on both sides, what differs and why), in a learner's reading order: the network,
+# one training step, the loop, the data and evaluation; then, from FAST_FROM on, what makes it fast.
 SECTIONS = [
     ("The network", "model.py", ["network"],
      "PyTorch wraps the layers in an <code>nn.Module</code> whose <code>forward</code> runs when the model is "
@@ -38,71 +39,95 @@ SECTIONS = [
      "layer depends on the input form (next section). Dropout follows each hidden ReLU: a module that is on in "
      "<code>train()</code> mode and off in <code>eval()</code> in PyTorch, a call guarded by a "
      "<code>training</code> flag in TensorFlow. Both zero a unit with the given probability and scale the rest "
-     "up, but they draw their masks from different generators, so the two never drop the same units."),
+     "up, but they draw their masks from different generators, so the two drop different units (two "
+     "independent masks at rate 0.5 agree on about half of them): the frameworks' losses are compared with "
+     "dropout off."),
     ("First layer: dense, sparse or a bag of words", "model.py", ["sparse layer", "bag layer", "FIRST_LAYERS"],
      "The same sum three ways: a dense batch times the weight matrix (<code>nn.Linear</code>, <code>tf.matmul</code>), "
-     "a sparse batch times it, or each post adding up the weight rows of its words scaled by their counts, an "
-     "<em>embedding bag</em>. PyTorch has that as one kernel, <code>F.embedding_bag</code>, reading where each post "
-     "starts (offsets); TensorFlow writes it as <code>tf.gather</code> and <code>unsorted_segment_sum</code>, "
-     "reading which post each entry belongs to (row ids), which XLA can compile. The bag skips the sparse tensor's "
-     "bookkeeping: 2-3× faster an epoch on the CPU here. Its gradient in TensorFlow is a <code>tf.IndexedSlices</code> "
+     "a sparse batch times it, or each post adding up the weight rows of its words, each scaled by the word's "
+     "value in the post (a count in the tutorial recipe, a tf-idf weight in the clean one): an <em>embedding "
+     "bag</em>. PyTorch has that as one kernel, <code>F.embedding_bag</code>, reading where each post starts "
+     "(offsets); TensorFlow writes it as <code>tf.gather</code> and <code>unsorted_segment_sum</code>, reading "
+     "which post each entry belongs to, which XLA can compile. Which form is fastest depends on the framework and "
+     "the size (README, benchmark table, results/cpu-2core): on 3 groups PyTorch's bag and sparse epochs are "
+     "level (0.0605 and 0.0555 s), on all 20 its bag is 1.26× faster than sparse (0.994 and 1.253 s); "
+     "TensorFlow's bag is slower than sparse under <code>tf.function</code> (0.196 and 0.155 s) and 2.1× faster "
+     "than sparse padded under XLA (0.0722 s). Its gradient in TensorFlow is a <code>tf.IndexedSlices</code> "
      "with a row per word occurrence, which Keras' Adam must not see raw (see the training step)."),
-    ("Weights in", "model.py", ["LAYERS", "build_model"],
+    ("Weights in, logits out", "model.py", ["LAYERS", "build_model", "forward", "variables"],
      "Both start from the same arrays made in <code>shared/weights.py</code>. <code>nn.Linear</code> stores its weight "
      "as (out, in) and computes x·Wᵀ, so PyTorch copies the transposes; <code>tf.matmul</code> takes the (in, out) "
-     "layout as it is, inside <code>tf.Variable</code>s created under <code>tf.device</code>."),
-    ("Batches built where the model runs", "model.py", ["to_tensors", "upload", "take"],
-     "The corpus (a CSR matrix of a few MB) is copied to the device once; each batch is then sliced there and, "
-     "for dense input, densified there, instead of copying a 72 MB dense batch from the host every step. "
-     "<code>to_tensors</code> is the host-fed way, kept so the benchmark can show what feeding costs: "
-     "<code>torch.from_numpy</code> shares numpy's buffer and <code>.to(device)</code> moves it; TensorFlow converts "
-     "inside a <code>tf.device</code> scope."),
-    ("Forward pass and parameters", "model.py", ["forward", "parameters_as_numpy", "variables"],
-     "Calling the module runs <code>forward</code>; the function is simply called. PyTorch keeps each gradient "
-     "on its parameter (<code>.grad</code>); TensorFlow hands gradients back as values, so reading them needs "
-     "the list <code>tape.gradient</code> returned."),
-    ("Optimizer: Adam and its ε", "train.py", ["make_optimizer"],
-     "The same ε is not the same number: PyTorch adds it after bias correction, Keras before. Measured here, "
-     "that difference alone parts the two loss curves by 0.1 % within 1-2 steps instead of 9-13 (tutorial recipe). "
-     "<code>fused=True</code> makes PyTorch's CPU Adam one kernel per tensor; Keras builds its slots up front so "
-     "no variable is created inside a traced function."),
-    ("Eager or graph", "train.py", ["make_train_step"],
-     "PyTorch runs each op as Python reaches it; <code>torch.compile</code> is the opt-in graph. TensorFlow 2 is "
-     "eager too, but the tutorial's graph comes back as <code>tf.function</code>, which traces the step on its "
-     "first call; <code>jit_compile=True</code> adds XLA, which refuses the sparse ops and compiles once per shape. "
-     "The <em>captured</em> step pads every batch to one shape so the whole step is recorded once: a CUDA graph in "
-     "PyTorch, an XLA program in TensorFlow."),
-    ("One training step", "train.py", ["loss_function", "compute_loss", "masked_loss", "train_step", "padded_step",
-                                       "loss_and_gradients"],
+     "layout as it is, inside <code>tf.Variable</code>s created under <code>tf.device</code>. Calling the module "
+     "runs <code>forward</code>; the function is simply called, with the mode passed in."),
+    ("The loss and Adam", "train.py", ["loss_function", "make_optimizer"],
+     "Adam keeps two running averages per weight: m of the gradient and v of its square. Both start at zero, so "
+     "early on they are too small; <em>bias correction</em> divides them by 1-β₁ᵗ and 1-β₂ᵗ at step t, giving "
+     "m̂ and v̂. The step is lr · m̂ / (√v̂ + ε). PyTorch adds ε there, after bias correction; Keras adds its ε "
+     "before it, to √v, which the Adam paper calls ε̂. The same number is then not the same ε: measured here, "
+     "that difference alone parts the two loss curves by 0.1 % within 1-2 steps instead of 9-13 (tutorial recipe; "
+     "README, \"How close are the two implementations?\"). <code>fused=True</code> makes PyTorch's CPU Adam one "
+     "kernel per tensor; Keras builds its slots up front so no variable is created inside a traced function."),
+    ("One training step", "train.py", ["compute_loss", "train_step"],
      "PyTorch accumulates into <code>.grad</code>, so each step zeroes it, <code>backward()</code> fills it and "
      "<code>step()</code> reads it. TensorFlow records the forward pass on a tape and passes the gradients "
      "explicitly to <code>apply_gradients</code>, made dense first: Keras' Adam would square a bag's "
-     "<code>IndexedSlices</code> row by row before adding a word's repeats, another update than the dense one. "
-     "The padded step averages the loss over the real posts only, so it gives the unpadded step's numbers."),
-    ("Capturing a step (PyTorch on a GPU)", "train.py", ["captured"],
-     "A CUDA graph replays recorded kernels on recorded memory: the batch is copied into the captured input "
-     "tensors, and the captured loss is cloned before the next replay overwrites it. Recording runs no kernels, "
-     "so one warm-up step first makes Adam's state; the weights and that state are then put back, and the first "
-     "replay is step one. TensorFlow needs no such helper: XLA compiles the padded step inside "
-     "<code>tf.function</code>."),
+     "<code>IndexedSlices</code> row by row before adding a word's repeats, another update than the dense one."),
+    ("The training loop", "train.py", ["train_epoch", "seed_randomness", "train", "feeder"],
+     "The same loop, line for line, over the same batches. Each epoch's batches are made before its clock starts; "
+     "the losses stay on the device until the epoch ends, so the clock counts queued GPU work and nothing waits "
+     "mid-epoch. Which step runs (<code>hp.step</code>) is the last part's subject; by default it is "
+     "<code>train_step</code> as it stands, eager in PyTorch and traced by <code>tf.function</code> in TensorFlow."),
+    ("Batches made where the model runs", "data.py", ["upload", "take"],
+     "The corpus is a CSR matrix of a few MB (<code>shared/batches.py</code> works a three-post example through: "
+     "its arrays and the dense, sparse and bag batch they make). It is copied to the device once; each batch is "
+     "then sliced there and, for dense input, densified there, instead of copying a 72 MB dense batch from the "
+     "host every step. <code>take</code> finds each entry's place in the corpus with index arithmetic, in "
+     "each framework's own ops; <code>shared.batches.get_batch</code> is the host-side reference, and a test "
+     "holds the two equal for every form."),
     ("Evaluation", "train.py", ["predict", "evaluate"],
      "<code>torch.no_grad()</code> stops autograd recording what only predicts; outside a tape TensorFlow records "
      "nothing. Both read the predictions back to numpy, which waits for the device."),
-    ("Training loop", "train.py", ["train_epoch", "feeder", "seed_randomness", "train"],
-     "The same loop, line for line, over the same ready-made batches. The losses stay on the device until the "
-     "epoch ends, so the clock counts queued GPU work and nothing waits mid-epoch."),
     ("Threads, determinism and devices", "device.py", ["configure_threads", "configure_determinism", "resolve_device",
                                                        "device_name", "versions"],
      "PyTorch takes a thread count at any time; TensorFlow fixes its thread pools at its first op, so the count is "
      "set before anything runs. Determinism is a switch in both; cuBLAS also needs a fixed workspace, set "
      "through an environment variable before its first call. A device is a <code>torch.device</code> that tensors "
      "are moved to, or a <code>tf.device</code> scope that ops are placed under."),
-    ("What the device can do at best", "device.py", ["synchronize", "adam_floor_seconds", "reset_peak_memory",
-                                                     "peak_memory_mb"],
+    # Making it fast
+    ("Eager, traced, compiled or captured", "train.py", ["make_train_step"],
+     "PyTorch runs each op as Python reaches it (eager); <code>torch.compile</code> is the opt-in graph. TensorFlow 2 "
+     "is eager too, but the tutorial's graph comes back as <code>tf.function</code>, which traces the step on its "
+     "first call; <code>jit_compile=True</code> adds XLA, which compiles one program per input shape. A sparse "
+     "or bag batch has a new number of entries every step, so the project refuses <code>--step compiled</code> "
+     "for them in TensorFlow (<code>shared/config.py</code>) rather than compile every step. The "
+     "<em>captured</em> step pads every batch to one shape so the whole step is recorded once: a CUDA graph "
+     "in PyTorch, an XLA program in TensorFlow."),
+    ("One shape for every batch", "fast.py", ["pad", "captured_feeder", "masked_loss", "padded_step"],
+     "A padded batch has the run's fullest batch's number of word entries (computed from the seed's batch order "
+     "before training, <code>shared/fast.py</code>) and a full batch's number of posts. Extra entries have value "
+     "0, so they add nothing; extra posts are masked out of the loss, whose mean is over the real posts only. "
+     "Same loss and gradients as unpadded (tested)."),
+    ("Capturing a step", "fast.py", ["captured_step", "captured"],
+     "A CUDA graph replays recorded kernels on recorded memory: the batch is copied into the captured input "
+     "tensors, and the captured loss is cloned before the next replay overwrites it. Recording runs no kernels, "
+     "so one warm-up step first makes Adam's state; the weights and that state are then put back, and the first "
+     "replay is step one. TensorFlow needs no such helper: XLA compiles the padded step inside "
+     "<code>tf.function</code>. <strong>Not yet run on a GPU:</strong> only its plumbing is tested, on the CPU."),
+    ("Host-fed batches", "fast.py", ["to_tensors"],
+     "The way the tutorials fed the network, kept so the benchmark can show what feeding costs: a numpy batch "
+     "made on the host and copied in every step. <code>torch.from_numpy</code> shares numpy's buffer and "
+     "<code>.to(device)</code> moves it; TensorFlow converts inside a <code>tf.device</code> scope."),
+    ("What the device can do at best", "measure.py", ["synchronize", "adam_floor_seconds", "reset_peak_memory",
+                                                      "peak_memory_mb"],
      "The benchmark's floor for an epoch: the memory traffic of Adam's update, timed with the framework's own "
-     "element-wise ops on the device that trains, waiting for it (<code>torch.cuda.synchronize</code>; TensorFlow "
-     "waits when a value is read back). Peak device memory is reset and read per case."),
+     "element-wise ops on the device that trains, waiting for it (<code>torch.cuda.synchronize</code> for one "
+     "device; <code>tf.test.experimental.sync_devices</code> for all of them). Peak device memory is reset and "
+     "read per case. The GPU paths are not yet run on a GPU."),
+    ("Parameters and gradients as arrays", "measure.py", ["parameters_as_numpy", "loss_and_gradients"],
+     "What the parity tests compare: PyTorch keeps each gradient on its parameter (<code>.grad</code>); TensorFlow "
+     "hands gradients back as values, so reading them needs the list <code>tape.gradient</code> returned."),
 ]
+FAST_FROM = 9  # the index of the first section of "Making it fast"
 
 
 def public_names(path):
@@ -145,6 +170,7 @@ STYLE = """
 body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 1600px; padding: 0 16px; color: #1d1d1f; }
 header { border-bottom: 1px solid #ddd; padding-bottom: 8px; }
 nav ol { columns: 2; }
+nav li.part { list-style: none; }
 section { border-top: 1px solid #ddd; padding: 8px 0 16px; }
 .pair { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 12px; }
 .side { min-width: 0; border: 1px solid #e3e3e3; border-radius: 4px; background: #f8f8f8; }
@@ -166,7 +192,12 @@ def render():
                            f"<pre>{code}</pre></div>")
         parts.append(f'<section id="s{number}"><h2>{number}. {html.escape(title)}</h2>'
                      f'<div class="pair">{"".join(columns)}</div><p class="why">{why}</p></section>')
-    toc = "".join(f'<li><a href="#s{n}">{html.escape(title)}</a></li>' for n, (title, *_) in enumerate(SECTIONS, 1))
+    parts.insert(FAST_FROM, '<h2 id="fast" class="part">Making it fast</h2><p class="why">Everything above is the '
+                 "network and its training as a learner reads them. What follows exists for speed and for measuring "
+                 "it: other forms of the same step, batches of one shape, and the floors the benchmark divides by. "
+                 "None of it changes what is computed (the parity tests hold each form to the plain one).</p>")
+    toc = [f'<li value="{n}"><a href="#s{n}">{html.escape(title)}</a></li>' for n, (title, *_) in enumerate(SECTIONS, 1)]
+    toc = "".join(toc[:FAST_FROM]) + '<li class="part"><a href="#fast"><em>Making it fast</em></a></li>' + "".join(toc[FAST_FROM:])
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>newsgroups-mlp: PyTorch and TensorFlow side by side</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head>

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from shared.batches import batch_indices, capacity, get_batch, padding, prepare
+from shared.batches import batch_indices, get_batch, prepare
+from shared.fast import capacity, padded_shape, padding
 from shared.config import Hyperparameters
 from shared.vocab import tutorial_vocabulary, vectorize
 from shared.weights import SCHEMES, initial_weights
@@ -62,7 +63,7 @@ def test_clean_batches_reshuffle_each_epoch_from_the_seed_and_keep_the_last():
 
 def bag_to_dense(bag, n_posts, vocab_size):
     dense = np.zeros((n_posts, vocab_size), dtype=np.float32)
-    np.add.at(dense, (bag.rows, bag.ids), bag.weights)
+    np.add.at(dense, (bag.posts, bag.words), bag.values)
     return dense
 
 
@@ -77,9 +78,9 @@ def test_get_batch_dense_sparse_and_bag_hold_the_same_numbers():
     np.testing.assert_array_equal(dense, sparse.toarray())
     np.testing.assert_array_equal(dense, features[indices].toarray())
     np.testing.assert_array_equal(dense, bag_to_dense(bag, 3, 50))
-    # offsets and rows say the same thing: post i's entries start at offsets[i]
-    np.testing.assert_array_equal(np.searchsorted(bag.rows, np.arange(3)), bag.offsets)
-    assert bag.ids.dtype == bag.offsets.dtype == bag.rows.dtype == np.int64 and bag.weights.dtype == np.float32
+    # offsets and posts say the same thing: post i's entries start at offsets[i]
+    np.testing.assert_array_equal(np.searchsorted(bag.posts, np.arange(3)), bag.offsets)
+    assert bag.words.dtype == bag.offsets.dtype == bag.posts.dtype == np.int64 and bag.values.dtype == np.float32
     np.testing.assert_array_equal(y, [1, 1, 1]) and np.testing.assert_array_equal(y, y2)
     np.testing.assert_array_equal(y, y3)
 
@@ -89,7 +90,7 @@ def test_capacity_is_the_fullest_batch_of_the_run(tiny_corpus):
     batches = prepare(tiny_corpus, hp)
     lengths = np.diff(batches.features.train.indptr)
     fullest = max(lengths[rows].sum() for epoch in range(4) for rows in batches.rows(epoch))
-    assert batches.capacity == fullest < np.sort(lengths)[-10:].sum()  # tighter than the longest posts' bound
+    assert padded_shape(batches) == (10, fullest) and fullest < np.sort(lengths)[-10:].sum()  # tighter than the longest posts' bound
     assert capacity(batches.features.train, batches.rows(0)) == max(lengths[rows].sum() for rows in batches.rows(0))
 
 
@@ -147,3 +148,19 @@ def test_a_longer_vocabulary_keeps_the_shared_rows_and_other_layers():
         np.testing.assert_array_equal(short_w[name], long_w[name])
     for name in short_b:
         np.testing.assert_array_equal(short_b[name], long_b[name])
+
+
+def test_the_worked_example_in_batches_doc_is_what_get_batch_makes():
+    """shared/batches.py's docstring walks three posts through CSR and the three forms: it stays true."""
+    import shared.batches
+    features = sp.csr_matrix((np.array([1, 2, 1, 1, 1], dtype=np.float32), [0, 1, 2, 0, 3], [0, 2, 3, 5]),
+                             shape=(3, 4))
+    labels, rows, doc = np.zeros(3, dtype=np.int64), [2, 0], " ".join(shared.batches.__doc__.split())
+    dense, _ = get_batch(features, labels, rows, "dense")
+    assert dense.astype(int).tolist() == [[1, 0, 0, 1], [1, 2, 0, 0]] and "[[1, 0, 0, 1], [1, 2, 0, 0]]" in doc
+    sparse, _ = get_batch(features, labels, rows, "sparse")
+    triplets = " ".join(f"({r},{c},{int(v)})" for r, c, v in zip(sparse.row, sparse.col, sparse.data))
+    assert f"sparse (post, word, value): {triplets}" in doc
+    bag, _ = get_batch(features, labels, rows, "bag")
+    shown = ", ".join(f"{name}={[int(v) for v in getattr(bag, name)]}" for name in bag._fields)
+    assert f"Bag({shown})" in doc

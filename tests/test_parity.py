@@ -7,6 +7,7 @@ import pytest
 
 from shared.batches import prepare
 from shared.config import Hyperparameters
+from shared.fast import padded_shape
 from shared.runner import PACKAGES
 from shared.weights import initial_weights
 from tests.conftest import needs
@@ -14,23 +15,27 @@ from tests.conftest import needs
 pytestmark = needs("torch", "tf")
 
 
-def impl(framework):
+def impl(framework, *files):
+    """The package's modules named `files` (default: model, train, data, fast, measure)."""
     package = PACKAGES[framework]
-    return importlib.import_module(f"{package}.model"), importlib.import_module(f"{package}.train")
+    return [importlib.import_module(f"{package}.{file}") for file in files or FILES]
+
+
+FILES = ("model", "train", "data", "fast", "measure")
 
 
 CPU = {"torch": "cpu", "tf": "/CPU:0"}
 
 
-def one_pass(framework, initial, x, y, input="dense"):
+def one_pass(framework, initial, x, y, form="dense"):
     """(logits, loss, gradients) of one forward and backward pass on the CPU."""
-    model_module, train_module = impl(framework)
+    model_module, fast, measure = impl(framework, "model", "fast", "measure")
     device = CPU[framework]
-    model = model_module.build_model(initial, device, input)
-    tx, ty = model_module.to_tensors(x, y, device)
+    model = model_module.build_model(initial, device, form)
+    tx, ty = fast.to_tensors(x, y, device)
     logits = np.asarray(model_module.forward(model, tx).detach() if framework == "torch"
                         else model_module.forward(model, tx))
-    loss, gradients = train_module.loss_and_gradients(model, tx, ty)
+    loss, gradients = measure.loss_and_gradients(model, tx, ty)
     return logits, loss, gradients
 
 
@@ -56,77 +61,78 @@ def assert_same_pass(batches, init="torch", seed=0):
     return torch_pass[2]
 
 
-@pytest.mark.parametrize("recipe, input", [("tutorial", "dense"), ("clean", "sparse"), ("clean", "bag")])
-def test_same_pass_on_tiny_corpus(tiny_corpus, recipe, input):
-    hp = Hyperparameters(recipe=recipe, input=input, batch_size=16).resolved("torch")
+@pytest.mark.parametrize("recipe, form", [("tutorial", "dense"), ("clean", "sparse"), ("clean", "bag")])
+def test_same_pass_on_tiny_corpus(tiny_corpus, recipe, form):
+    hp = Hyperparameters(recipe=recipe, form=form, batch_size=16).resolved("torch")
     grads = assert_same_pass(prepare(tiny_corpus, hp))
     assert np.abs(grads[0]["h1"]).max() > 0  # a real gradient, not zeros agreeing with zeros
 
 
 @pytest.mark.real_data
-@pytest.mark.parametrize("recipe, input", [("tutorial", "dense"), ("clean", "sparse"), ("clean", "bag")])
-def test_same_pass_on_real_batch(real_corpus, recipe, input):
-    assert_same_pass(prepare(real_corpus, Hyperparameters(recipe=recipe, input=input).resolved("torch")))
+@pytest.mark.parametrize("recipe, form", [("tutorial", "dense"), ("clean", "sparse"), ("clean", "bag")])
+def test_same_pass_on_real_batch(real_corpus, recipe, form):
+    assert_same_pass(prepare(real_corpus, Hyperparameters(recipe=recipe, form=form).resolved("torch")))
 
 
 @pytest.mark.parametrize("framework", ["torch", "tf"])
 def test_dense_sparse_and_bag_give_the_same_pass(tiny_corpus, framework):
     """Same weights, same posts: the three first-layer forms give the same logits, loss and gradients."""
     passes = {}
-    for input in ("dense", "sparse", "bag"):
-        batches = prepare(tiny_corpus, Hyperparameters(recipe="clean", input=input, batch_size=16).resolved(framework))
+    for form in ("dense", "sparse", "bag"):
+        batches = prepare(tiny_corpus, Hyperparameters(recipe="clean", form=form, batch_size=16).resolved(framework))
         initial = initial_weights("glorot", batches.features.vocab_size, 100, batches.n_classes, 0)
-        passes[input] = one_pass(framework, initial, *batches.epoch(0)[0], input)
+        passes[form] = one_pass(framework, initial, *batches.epoch(0)[0], form)
     assert_close_passes(passes["dense"], passes["sparse"])
     assert_close_passes(passes["dense"], passes["bag"])
 
 
 @pytest.mark.parametrize("framework", ["torch", "tf"])
-@pytest.mark.parametrize("input", ["dense", "sparse", "bag"])
-def test_batches_built_on_the_device_equal_the_host_ones(tiny_corpus, framework, input):
+@pytest.mark.parametrize("form", ["dense", "sparse", "bag"])
+def test_batches_built_on_the_device_equal_the_host_ones(tiny_corpus, framework, form):
     """take() slices the uploaded corpus on the device (here the CPU one): the same batch as get_batch."""
-    model_module, _ = impl(framework)
-    batches = prepare(tiny_corpus, Hyperparameters(recipe="clean", input=input, batch_size=16).resolved(framework))
-    corpus = model_module.upload(batches.features.train, batches.train_labels, CPU[framework])
+    data, = impl(framework, "data")
+    batches = prepare(tiny_corpus, Hyperparameters(recipe="clean", form=form, batch_size=16).resolved(framework))
+    corpus = data.upload(batches.features.train, batches.train_labels, CPU[framework])
     for rows in batches.rows(1):
-        (host_x, host_y), (x, y) = batches.host_batch(rows), model_module.take(corpus, rows, input)
+        (host_x, host_y), (x, y) = batches.host_batch(rows), data.take(corpus, rows, form)
         np.testing.assert_array_equal(np.asarray(y), host_y)
-        if input == "bag":
+        if form == "bag":
             for name, host, built in zip(host_x._fields, host_x, x):
                 np.testing.assert_array_equal(np.asarray(built), host, err_msg=name)
         else:
-            host = host_x if input == "dense" else host_x.toarray()
-            built = x.to_dense() if framework == "torch" and input == "sparse" else \
-                (__import__("tensorflow").sparse.to_dense(x) if input == "sparse" else x)
+            host = host_x if form == "dense" else host_x.toarray()
+            built = x.to_dense() if framework == "torch" and form == "sparse" else \
+                (__import__("tensorflow").sparse.to_dense(x) if form == "sparse" else x)
             np.testing.assert_array_equal(np.asarray(built), host)
 
 
 @pytest.mark.parametrize("framework", ["torch", "tf"])
 def test_a_padded_bag_gives_the_unpadded_loss_and_gradients(tiny_corpus, framework):
     """The captured step's batch: entries padded with zero weights, posts masked out of the loss."""
-    model_module, train_module = impl(framework)
-    batches = prepare(tiny_corpus, Hyperparameters(recipe="clean", input="bag", batch_size=16).resolved(framework))
-    corpus = model_module.upload(batches.features.train, batches.train_labels, CPU[framework])
+    model_module, data, fast, measure = impl(framework, "model", "data", "fast", "measure")
+    batches = prepare(tiny_corpus, Hyperparameters(recipe="clean", form="bag", batch_size=16).resolved(framework))
+    corpus = data.upload(batches.features.train, batches.train_labels, CPU[framework])
     rows = batches.rows(0)[-1]  # the short last batch: 72 posts = 4 × 16 + 8
     assert len(rows) < batches.batch_size
     initial = initial_weights("glorot", batches.features.vocab_size, 100, batches.n_classes, 0)
-    plain = train_module.loss_and_gradients(model_module.build_model(initial, CPU[framework], "bag"),
-                                            *model_module.take(corpus, rows, "bag"))
-    x, y, mask = model_module.take(corpus, rows, "bag", (batches.batch_size, batches.capacity))
-    assert len(x.ids) == batches.capacity and len(y) == batches.batch_size and float(np.asarray(mask).sum()) == len(rows)
+    plain = measure.loss_and_gradients(model_module.build_model(initial, CPU[framework], "bag"),
+                                       *data.take(corpus, rows, "bag"))
+    shape = padded_shape(batches)
+    x, y, mask = fast.captured_feeder(corpus, batches)(rows)
+    assert len(x.words) == shape[1] and len(y) == batches.batch_size and float(np.asarray(mask).sum()) == len(rows)
     with pytest.raises(ValueError, match="does not fit the padded shape"):  # never cut short
-        model_module.take(corpus, batches.rows(0)[0], "bag", (batches.batch_size, 10))
+        fast.pad(*data.take(corpus, batches.rows(0)[0], "bag"), (batches.batch_size, 10))
     model = model_module.build_model(initial, CPU[framework], "bag")
     if framework == "torch":
         model.zero_grad()
-        loss = train_module.masked_loss(model, x, y, mask)
+        loss = fast.masked_loss(model, x, y, mask)
         loss.backward()
-        padded = loss.item(), model_module.parameters_as_numpy(model, gradients=True)
+        padded = loss.item(), measure.parameters_as_numpy(model, gradients=True)
     else:
         import tensorflow as tf
         with tf.GradientTape() as tape:
-            loss = train_module.masked_loss(model, x, y, mask)
-        padded = float(loss), model_module.parameters_as_numpy(model, tape.gradient(loss, model_module.variables(model)))
+            loss = fast.masked_loss(model, x, y, mask)
+        padded = float(loss), measure.parameters_as_numpy(model, tape.gradient(loss, model_module.variables(model)))
     assert padded[0] == pytest.approx(plain[0], rel=1e-6)
     for group in (0, 1):
         for name in plain[1][group]:
@@ -198,8 +204,8 @@ def test_epsilon_convention_moves_the_trajectory(real_runs):
 @pytest.mark.real_data
 @pytest.mark.parametrize("framework", ["torch", "tf"])
 def test_dense_sparse_and_bag_give_the_same_losses(real_runs, framework):
-    dense, sparse, bag = (np.array(real_runs(framework, recipe="clean", input=i, dropout=0.0, epochs=1).step_losses)
-                          for i in ("dense", "sparse", "bag"))
+    dense, sparse, bag = (np.array(real_runs(framework, recipe="clean", form=f, dropout=0.0, epochs=1).step_losses)
+                          for f in ("dense", "sparse", "bag"))
     np.testing.assert_allclose(sparse, dense, rtol=1e-4)
     np.testing.assert_allclose(bag, dense, rtol=1e-4)
 
@@ -212,20 +218,20 @@ def test_every_form_and_step_agrees_through_a_tiny_training(tiny_corpus, framewo
     losses = {}
     kinds = [("dense", "standard"), ("sparse", "standard"), ("bag", "standard")]
     kinds += [("bag", "captured")] if framework == "tf" else [("bag", "compiled")]
-    for input, step in kinds:
-        hp = Hyperparameters(recipe="clean", input=input, step=step, epochs=3, batch_size=16,
+    for form, step in kinds:
+        hp = Hyperparameters(recipe="clean", form=form, step=step, epochs=3, batch_size=16,
                              dropout=0.0).resolved(framework)
-        losses[input, step] = run(framework, prepare(tiny_corpus, hp), hp, "cpu", quiet=True).step_losses
+        losses[form, step] = run(framework, prepare(tiny_corpus, hp), hp, "cpu", quiet=True).step_losses
     for kind in kinds[1:]:
         np.testing.assert_allclose(losses[kind], losses["dense", "standard"], rtol=1e-4, atol=1e-6, err_msg=str(kind))
 
 
 @pytest.mark.real_data
 @pytest.mark.parametrize("framework", ["torch", "tf"])
-@pytest.mark.parametrize("input", ["dense", "sparse", "bag"])
-def test_same_seed_twice_gives_identical_losses(real_corpus, framework, input):
+@pytest.mark.parametrize("form", ["dense", "sparse", "bag"])
+def test_same_seed_twice_gives_identical_losses(real_corpus, framework, form):
     from shared.runner import run
-    hp = Hyperparameters(recipe="clean", input=input, epochs=2, seed=5).resolved(framework)
+    hp = Hyperparameters(recipe="clean", form=form, epochs=2, seed=5).resolved(framework)
     first, second = (run(framework, prepare(real_corpus, hp), hp, "cpu", quiet=True).step_losses for _ in range(2))
     assert first == second
 
@@ -236,11 +242,11 @@ def test_the_captured_steps_input_plumbing_round_trips(tiny_corpus):
     in order, and put back into the same (Bag, y, mask) shape. The capture itself needs a GPU."""
     import torch
 
-    from torch_impl import model as torch_model
-    from torch_impl.train import _rebuild, _tensors_of
-    batches = prepare(tiny_corpus, Hyperparameters(recipe="clean", input="bag", batch_size=16).resolved("torch"))
-    corpus = torch_model.upload(batches.features.train, batches.train_labels, "cpu")
-    batch = torch_model.take(corpus, batches.rows(0)[-1], "bag", (batches.batch_size, batches.capacity))
+    from torch_impl.data import upload
+    from torch_impl.fast import _rebuild, _tensors_of, captured_feeder
+    batches = prepare(tiny_corpus, Hyperparameters(recipe="clean", form="bag", batch_size=16).resolved("torch"))
+    corpus = upload(batches.features.train, batches.train_labels, "cpu")
+    batch = captured_feeder(corpus, batches)(batches.rows(0)[-1])
     flat = _tensors_of(batch)
     assert len(flat) == 6 and all(isinstance(t, torch.Tensor) for t in flat)
     again = _rebuild(batch, [t.clone() for t in flat])

@@ -13,7 +13,8 @@ from html.parser import HTMLParser
 import pytest
 
 from shared.cli import main
-from shared.side_by_side import NAMES, ONE_SIDED, PACKAGES, ROOT, SECTIONS, implementation_files, mirrored_name, public_names, render
+from shared.side_by_side import (FAST_FROM, NAMES, ONE_SIDED, PACKAGES, ROOT, SECTIONS, implementation_files,
+                                 mirrored_name, public_names, render)
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -24,18 +25,46 @@ def mirrored(framework, file):
 
 
 def test_same_files_same_names_same_order():
-    assert implementation_files("torch") == implementation_files("tf") == ["__init__.py", "device.py", "model.py",
+    assert implementation_files("torch") == implementation_files("tf") == ["__init__.py", "data.py", "device.py",
+                                                                            "fast.py", "measure.py", "model.py",
                                                                             "train.py"]
     for file in implementation_files("torch"):
         assert mirrored("torch", file) == mirrored("tf", file), file
 
 
 def test_every_public_name_is_on_the_page_once_and_in_file_order():
-    for file in ("model.py", "train.py", "device.py"):
+    for file in ("model.py", "train.py", "data.py", "device.py", "fast.py", "measure.py"):
         shown = [name for _, section_file, names, _ in SECTIONS if section_file == file for name in names
                  if name not in ONE_SIDED]
         assert sorted(shown) == sorted(mirrored("torch", file)), file
         assert len(set(shown)) == len(shown)
+
+
+LEARNER_ORDER = ["The network", "First layer: dense, sparse or a bag of words", "Weights in, logits out",
+                 "The loss and Adam", "One training step", "The training loop", "Batches made where the model runs",
+                 "Evaluation", "Threads, determinism and devices"]
+SPEED_FILES = ("fast.py", "measure.py")
+
+
+def test_the_page_goes_in_a_learners_order_and_making_it_fast_comes_last():
+    assert [title for title, *_ in SECTIONS[:FAST_FROM]] == LEARNER_ORDER
+    assert all(file not in SPEED_FILES for _, file, _, _ in SECTIONS[:FAST_FROM])
+    assert all(file in SPEED_FILES or names == ["make_train_step"] for _, file, names, _ in SECTIONS[FAST_FROM:])
+    page = render()
+    assert page.index('id="s1"') < page.index(f'id="s{FAST_FROM}"') < page.index('id="fast"') < \
+        page.index(f'id="s{FAST_FROM + 1}"')
+
+
+# What a learner should not meet in the network and its training: the speed and measuring machinery.
+SPEED_WORDS = r"\bpad|CUDA ?graph|CUDAGraph|floor|host-fed|to_tensors|peak_memory|PREBUILT"
+
+
+@pytest.mark.parametrize("framework", PACKAGES)
+def test_the_network_and_its_training_read_without_the_speed_machinery(framework):
+    lines = [line for file in ("model.py", "train.py")
+             for line in (ROOT / PACKAGES[framework] / file).read_text().splitlines() if line.strip()]
+    assert len(lines) <= 160
+    assert not [line for line in lines if re.search(SPEED_WORDS, line)]
 
 
 def test_a_name_on_one_side_only_would_fail(tmp_path, monkeypatch):

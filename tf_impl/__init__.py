@@ -1,4 +1,8 @@
-"""The MLP in TensorFlow. Read it beside torch_impl/: same files, same functions, same order."""
+"""The MLP in TensorFlow. Read it beside torch_impl/: same files, same functions, same order.
+
+A learner's path: model.py (the network), train.py (one training step, the loop, evaluation),
+data.py (batches made on the device). fast.py and measure.py hold what exists for speed and for
+the benchmark and tests."""
 
 import os
 
@@ -7,9 +11,11 @@ import os
 # TensorFlow itself is imported come before the setting is read and still appear.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from tf_impl.device import (adam_floor_seconds, configure_determinism, configure_threads, device_name,  # noqa: E402
-                            peak_memory_mb, reset_peak_memory, resolve_device, versions)
-from tf_impl.model import build_model, take, to_tensors, upload  # noqa: E402
+from tf_impl.data import take, upload  # noqa: E402
+from tf_impl.device import configure_determinism, configure_threads, device_name, resolve_device, versions  # noqa: E402
+from tf_impl.fast import to_tensors  # noqa: E402
+from tf_impl.measure import adam_floor_seconds, peak_memory_mb, reset_peak_memory  # noqa: E402
+from tf_impl.model import build_model  # noqa: E402
 from tf_impl.train import (evaluate, feeder, make_optimizer, make_train_step, seed_randomness, train,  # noqa: E402
                            train_epoch)
 

@@ -1,6 +1,4 @@
-"""Where TensorFlow runs: threads, determinism, device, and what the device can do at best."""
-
-import time
+"""Where TensorFlow runs: threads, determinism and the device."""
 
 import tensorflow as tf
 
@@ -44,36 +42,3 @@ def device_name(device):
 
 def versions():
     return {"tensorflow": tf.__version__, "keras": tf.keras.__version__}
-
-
-def synchronize(device):
-    # Reading a value back waits for the device; TensorFlow has no separate synchronize call.
-    with tf.device(device):
-        tf.constant(0.0).numpy()
-
-
-def adam_floor_seconds(n_params, device, repeats=5):
-    """The memory traffic of one Adam step over n_params float32 weights (read param, grad, m, v;
-    write param, m, v: seven passes), timed as TensorFlow element-wise passes on `device`."""
-    with tf.device(device):
-        p, g, m, v = (tf.Variable(tf.fill([n_params], 1e-3)) for _ in range(4))
-    best = float("inf")
-    for _ in range(repeats):
-        synchronize(device)
-        start = time.perf_counter()
-        m.assign_add(g)  # each reads two arrays and writes one: nine passes in all
-        v.assign_add(g)
-        p.assign_add(m)
-        p[0].numpy()
-        best = min(best, time.perf_counter() - start)
-    return best * 7 / 9
-
-
-def reset_peak_memory(device):
-    if device.startswith("/GPU"):
-        tf.config.experimental.reset_memory_stats("GPU:0")
-
-
-def peak_memory_mb(device):
-    """The most device memory TensorFlow held since reset_peak_memory; None on the CPU (see the host figure)."""
-    return tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20 if device.startswith("/GPU") else None

@@ -5,7 +5,9 @@ import numpy as np
 import tensorflow as tf
 
 from shared.progress import TrainingLog
-from tf_impl.model import build_model, forward, parameters_as_numpy, take, upload, variables
+from tf_impl.data import take, upload
+from tf_impl.fast import captured_feeder, captured_step
+from tf_impl.model import build_model, forward, variables
 
 
 def loss_function(logits, labels):
@@ -27,21 +29,6 @@ def compute_loss(model, x, y, training=False):
     return loss_function(forward(model, x, training), y)
 
 
-def masked_loss(model, x, y, mask):
-    """The mean loss over the real posts of a padded batch: the same number compute_loss gives unpadded."""
-    losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=forward(model, x, training=True))
-    return tf.reduce_sum(losses * mask) / tf.reduce_sum(mask)
-
-
-def make_train_step(kind="standard", device=None):
-    # TensorFlow 2 runs eagerly too, but tf.function traces the step into a graph on its first
-    # call (and again for a new input signature); jit_compile=True also compiles it with XLA, which
-    # needs the same shapes every step to compile once: the captured step takes padded batches.
-    if kind == "captured":
-        return tf.function(padded_step, jit_compile=True)
-    return tf.function(train_step, reduce_retracing=True, jit_compile=kind == "compiled")
-
-
 def train_step(model, optimizer, x, y):
     # The tape records the forward pass so tape.gradient can walk it back.
     with tf.GradientTape() as tape:
@@ -54,43 +41,9 @@ def train_step(model, optimizer, x, y):
     return loss
 
 
-def padded_step(model, optimizer, x, y, mask):
-    """train_step on a padded batch (the same shapes every step), as XLA compiles it."""
-    with tf.GradientTape() as tape:
-        loss = masked_loss(model, x, y, mask)
-    gradients = [tf.convert_to_tensor(g) for g in tape.gradient(loss, variables(model))]  # as in train_step
-    optimizer.apply_gradients(zip(gradients, variables(model)))
-    return loss
-
-
-def loss_and_gradients(model, x, y):
-    """One forward and backward pass without an update: (loss, gradients as shared arrays)."""
-    with tf.GradientTape() as tape:
-        loss = compute_loss(model, x, y)
-    return float(loss), parameters_as_numpy(model, gradients=tape.gradient(loss, variables(model)))
-
-
-def predict(model, x):
-    return tf.argmax(forward(model, x), axis=1).numpy()
-
-
-def evaluate(model, batches, device):
-    _, _, input, _ = model  # the first layer's form, which OurNet keeps as model.input
-    test_set = upload(batches.features.test, batches.test_labels, device)
-    predictions = [predict(model, take(test_set, rows, input)[0]) for rows in batches.test_rows()]
-    return float(np.mean(np.concatenate(predictions) == batches.test_labels))
-
-
 def train_epoch(model, optimizer, step, epoch_batches):
     """One pass over batches already on the device; the losses stay there until they are read."""
     return [step(model, optimizer, *batch) for batch in epoch_batches]
-
-
-def feeder(batches, device, kind="standard"):
-    """build(rows) for batches.epoch: each batch sliced on `device` from the corpus uploaded once."""
-    train_set = upload(batches.features.train, batches.train_labels, device)
-    padded_to = (batches.batch_size, batches.capacity) if kind == "captured" else None
-    return lambda rows: take(train_set, rows, batches.form, padded_to)
 
 
 def seed_randomness(seed):
@@ -101,7 +54,7 @@ def seed_randomness(seed):
 def train(batches, initial, hp, device, quiet=False):
     """Train from `initial` on `batches`; returns the trained model and its TrainingLog."""
     seed_randomness(hp.seed)
-    model = build_model(initial, device, hp.input, hp.dropout)
+    model = build_model(initial, device, hp.form, hp.dropout)
     optimizer = make_optimizer(model, hp)
     step = make_train_step(hp.step, device)
     build = feeder(batches, device, hp.step)
@@ -112,3 +65,31 @@ def train(batches, initial, hp, device, quiet=False):
         log.end_epoch(epoch, train_epoch(model, optimizer, step, epoch_batches))
     log.close()
     return model, log
+
+
+def feeder(batches, device, kind="standard"):
+    """build(rows) for batches.epoch: each batch sliced on `device` from the training posts, copied there once."""
+    train_set = upload(batches.features.train, batches.train_labels, device)
+    if kind == "captured":
+        return captured_feeder(train_set, batches)  # fast.py: every batch of the run in one shape
+    return lambda rows: take(train_set, rows, batches.form)
+
+
+def predict(model, x):
+    return tf.argmax(forward(model, x), axis=1).numpy()
+
+
+def evaluate(model, batches, device):
+    _, _, form, _ = model  # the input form, which OurNet keeps as model.form
+    test_set = upload(batches.features.test, batches.test_labels, device)
+    predictions = [predict(model, take(test_set, rows, form)[0]) for rows in batches.test_rows()]
+    return float(np.mean(np.concatenate(predictions) == batches.test_labels))
+
+
+def make_train_step(kind="standard", device=None):
+    # TensorFlow 2 runs eagerly too, but tf.function traces the step into a graph on its first call
+    # (and again for a new input signature); jit_compile=True also compiles it with XLA. The captured
+    # step (fast.py) is compiled once for the whole run.
+    if kind == "captured":
+        return captured_step(device)
+    return tf.function(train_step, reduce_retracing=True, jit_compile=kind == "compiled")

@@ -1,7 +1,6 @@
-"""Where PyTorch runs: threads, determinism, device, and what the device can do at best."""
+"""Where PyTorch runs: threads, determinism and the device."""
 
 import os
-import time
 
 import torch
 
@@ -35,34 +34,3 @@ def device_name(device):
 
 def versions():
     return {"torch": torch.__version__}
-
-
-def synchronize(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def adam_floor_seconds(n_params, device, repeats=5):
-    """The memory traffic of one Adam step over n_params float32 weights (read param, grad, m, v;
-    write param, m, v: seven passes), timed as PyTorch element-wise passes on `device`."""
-    p, g, m, v = (torch.full((n_params,), 1e-3, device=device) for _ in range(4))
-    best = float("inf")
-    for _ in range(repeats):
-        synchronize(device)
-        start = time.perf_counter()
-        m.add_(g)  # each add_ reads two arrays and writes one: nine passes in all
-        v.add_(g)
-        p.add_(m)
-        synchronize(device)
-        best = min(best, time.perf_counter() - start)
-    return best * 7 / 9
-
-
-def reset_peak_memory(device):
-    if device.type == "cuda":
-        torch.cuda.reset_peak_memory_stats(device)
-
-
-def peak_memory_mb(device):
-    """The most device memory PyTorch held since reset_peak_memory; None on the CPU (see the host figure)."""
-    return torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None

@@ -1,0 +1,35 @@
+"""Batches made where the model runs: the corpus copied to the device once, each batch sliced there."""
+
+import numpy as np
+import tensorflow as tf
+
+from shared.batches import Bag
+
+
+def upload(features, labels, device):
+    """A CSR matrix and its labels, copied to `device` once: (indptr, indices, data, labels, vocabulary size)."""
+    with tf.device(device):
+        return (tf.constant(features.indptr.astype(np.int64)), tf.constant(features.indices.astype(np.int64)),
+                tf.constant(features.data), tf.constant(labels), features.shape[1])
+
+
+def take(corpus, rows, form):
+    """The batch (x, y) of the posts at `rows` in `form`, sliced from an uploaded corpus on its own
+    device: get_batch's arrays, made with the device's ops (shared/batches.py works one example through)."""
+    indptr, indices, data, labels, vocab_size = corpus
+    with tf.device(indptr.device):
+        rows = tf.constant(rows, dtype=tf.int64)
+        starts = tf.gather(indptr, rows)
+        lengths = tf.gather(indptr, rows + 1) - starts
+        offsets = tf.cumsum(lengths, exclusive=True)  # where each post starts in the batch's entries
+        entries = int(tf.reduce_sum(lengths))
+        posts = tf.repeat(tf.range(len(rows), dtype=tf.int64), lengths)
+        at = tf.range(entries, dtype=tf.int64) - tf.gather(offsets, posts) + tf.gather(starts, posts)  # each entry's place in the corpus
+        words, values, y = tf.gather(indices, at), tf.gather(data, at), tf.gather(labels, rows)
+        if form == "dense":
+            x = tf.scatter_nd(tf.stack([posts, words], axis=1), values, (len(rows), vocab_size))
+        elif form == "sparse":
+            x = tf.SparseTensor(tf.stack([posts, words], axis=1), values, (len(rows), vocab_size))
+        else:
+            x = Bag(words, values, offsets, posts)
+        return x, y

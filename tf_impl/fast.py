@@ -1,0 +1,61 @@
+"""Making it fast in TensorFlow: one padded batch shape for a run, the step that takes it, that step
+compiled once by XLA, and the host-fed batches the benchmark keeps to show what feeding costs."""
+
+import numpy as np
+import tensorflow as tf
+
+from shared.batches import Bag
+from shared.fast import padded_shape, padding
+from tf_impl.data import take
+from tf_impl.model import forward, variables
+
+
+def pad(x, y, padded_to):
+    """A bag batch padded to padded_to=(posts, entries), as XLA compiles it once: extra entries have
+    value 0, extra posts are masked out of the loss; returns (x, y, mask)."""
+    with tf.device(x.words.device):
+        entries = len(x.words)
+        extra_posts, extra_entries = padding(len(y), entries, padded_to)
+        x = Bag(tf.pad(x.words, [[0, extra_entries]]), tf.pad(x.values, [[0, extra_entries]]),
+                tf.pad(x.offsets, [[0, extra_posts]], constant_values=entries), tf.pad(x.posts, [[0, extra_entries]]))
+        return x, tf.pad(y, [[0, extra_posts]]), tf.pad(tf.ones_like(y, dtype=x.values.dtype), [[0, extra_posts]])
+
+
+def captured_feeder(train_set, batches):
+    """build(rows) for batches.epoch: each bag sliced from the uploaded corpus and padded to the run's one shape."""
+    shape = padded_shape(batches)
+    return lambda rows: pad(*take(train_set, rows, batches.form), shape)
+
+
+def masked_loss(model, x, y, mask):
+    """The mean loss over the real posts of a padded batch: the same number compute_loss gives unpadded."""
+    losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=forward(model, x, training=True))
+    return tf.reduce_sum(losses * mask) / tf.reduce_sum(mask)
+
+
+def padded_step(model, optimizer, x, y, mask):
+    """train_step on a padded batch (the same shapes every step), as XLA compiles it."""
+    with tf.GradientTape() as tape:
+        loss = masked_loss(model, x, y, mask)
+    gradients = [tf.convert_to_tensor(g) for g in tape.gradient(loss, variables(model))]  # as in train_step
+    optimizer.apply_gradients(zip(gradients, variables(model)))
+    return loss
+
+
+def captured_step(device):
+    # XLA needs the same shapes every step to compile once: the padded step, compiled whole. PyTorch's
+    # captured step is a CUDA graph instead, which needs a helper to record and replay it.
+    return tf.function(padded_step, jit_compile=True)
+
+
+def to_tensors(x, y, device):
+    """A host batch from shared.batches.get_batch, copied to `device`: dense, tf.SparseTensor or Bag; y int64."""
+    with tf.device(device):
+        if isinstance(x, np.ndarray):
+            x = tf.convert_to_tensor(x)
+        elif isinstance(x, Bag):
+            x = Bag(*(tf.convert_to_tensor(a) for a in x))
+        else:
+            indices = np.column_stack([x.row, x.col]).astype(np.int64)
+            x = tf.SparseTensor(indices, x.data, x.shape)
+        return x, tf.convert_to_tensor(y)
