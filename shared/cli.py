@@ -216,10 +216,9 @@ def compare_command(args):
         batches = prepare(corpus, hps["torch"], features)  # one set of batches, fed to both
         features = batches.features
         for framework in FRAMEWORKS:
-            records[framework].append(run(framework, batches, hps[framework], args.device, args.threads))
-    for framework, runs in records.items():
-        for record in runs:
-            save_record(record, args.out / f"{framework}-seed{record.seed}.json")
+            record = run(framework, batches, hps[framework], args.device, args.threads)
+            save_record(record, args.out / f"{framework}-seed{seed}.json")  # kept if a later run is interrupted
+            records[framework].append(record)
     print(comparison_table(records["torch"], records["tf"]))
     report = write_report([args.out], args.out)
     print(f"records and {report.name} -> {args.out}/")
@@ -282,7 +281,7 @@ def main(argv=None):
         print(f"newsgroups-mlp: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("newsgroups-mlp: interrupted", file=sys.stderr)
+        print("\nnewsgroups-mlp: interrupted", file=sys.stderr)  # on a line of its own, below any progress bar
         return 130
     return 0
 

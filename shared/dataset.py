@@ -10,8 +10,12 @@ shuffle are scikit-learn's, so the documents and their order are the tutorials'.
 """
 
 import codecs
+import contextlib
+import io
 import os
 import pickle
+import shutil
+import sys
 import tarfile
 import tempfile
 import warnings
@@ -84,26 +88,53 @@ def load_corpus(categories=TUTORIAL_CATEGORIES, archive=None, data_home=None, re
     the parts in `remove` stripped by scikit-learn."""
     archive = archive or os.environ.get(ARCHIVE_ENV) or None
     data_home = get_data_home(data_home)
+    cache = Path(data_home) / SKLEARN_CACHE_FILE
     if archive is not None:
         archive = Path(archive)
         if not archive.is_file():
             raise UserError(f"20 Newsgroups archive not found: {archive}")
-        if not (Path(data_home) / SKLEARN_CACHE_FILE).is_file():
+        if not cache.is_file():
             build_sklearn_cache(archive, data_home)
-    splits = {}
-    for subset in ("train", "test"):
-        try:
-            with warnings.catch_warnings():  # its "Retry downloading" warnings: the line below says it all
-                warnings.simplefilter("ignore")
-                bunch = fetch_20newsgroups(data_home=data_home, subset=subset, categories=list(categories),
-                                           shuffle=True, random_state=42, remove=tuple(remove))
-        except OSError as error:  # no cache and no network: say what to do instead
-            raise UserError(f"cannot download 20 Newsgroups ({error}); set {ARCHIVE_ENV} to a local "
-                            f"20news-bydate.tar.gz") from None
-        splits[subset] = bunch
+    try:
+        splits = {subset: fetch(data_home, subset, categories, remove, archive) for subset in ("train", "test")}
+    except DamagedCache as damage:
+        if archive is None:
+            raise UserError(f"the cached 20 Newsgroups data {cache} cannot be loaded ({damage}); delete it, or set "
+                            f"{ARCHIVE_ENV} to a local 20news-bydate.tar.gz to rebuild it") from None
+        print(f"newsgroups-mlp: the cached 20 Newsgroups data {cache} could not be loaded ({damage}); "
+              f"rebuilding it from {archive}", file=sys.stderr)
+        build_sklearn_cache(archive, data_home)
+        splits = {subset: fetch(data_home, subset, categories, remove, archive) for subset in ("train", "test")}
     return Corpus(splits["train"].data, splits["train"].target.astype(np.int64),
                   splits["test"].data, splits["test"].target.astype(np.int64),
                   tuple(splits["train"].target_names))
+
+
+class DamagedCache(Exception):
+    """scikit-learn's cache file is there but cannot be loaded."""
+
+
+def fetch(data_home, subset, categories, remove, archive):
+    """fetch_20newsgroups for one split. A cache file it cannot load is DamagedCache: scikit-learn says so on
+    stdout and would download again, or, with an archive at hand (download_if_missing off), fail."""
+    home = Path(data_home) / "20news_home"
+    had_home = home.exists()
+    said = io.StringIO()
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(said):
+            warnings.simplefilter("ignore")  # its "Retry downloading" warnings: the lines below say it all
+            return fetch_20newsgroups(data_home=data_home, subset=subset, categories=list(categories), shuffle=True,
+                                      random_state=42, remove=tuple(remove), download_if_missing=archive is None)
+    except (OSError, KeyError, TypeError, AttributeError) as error:
+        damaged = "Cache loading failed" in said.getvalue() or not isinstance(error, OSError)
+        if home.is_dir() and not had_home and not any(home.iterdir()):
+            shutil.rmtree(home)  # the empty folder a failed download leaves
+        if damaged:
+            lines = [line for line in said.getvalue().splitlines() if line.strip() and not line.startswith("_")]
+            raise DamagedCache(lines[-1] if lines and isinstance(error, OSError) else
+                               f"{type(error).__name__}: {error}") from None
+        raise UserError(f"cannot download 20 Newsgroups ({error}); set {ARCHIVE_ENV} to a local "
+                        f"20news-bydate.tar.gz") from None
 
 
 def build_sklearn_cache(archive, data_home):

@@ -94,13 +94,18 @@ def check_writable(folder):
 def write_atomically(path, text):
     """Write all of `text` or nothing: a crash never leaves half a file at `path`."""
     path = Path(path)
+    tmp = None
     try:
         with tempfile.NamedTemporaryFile("w", dir=path.parent or ".", prefix=f".{path.name}.", delete=False) as tmp:
             tmp.write(text)
         os.chmod(tmp.name, 0o644)  # a temporary file is private; the result is an ordinary file
         os.replace(tmp.name, path)
-    except OSError as error:
-        raise UserError(f"cannot write {path}: {error.strerror or error}") from None
+    except BaseException as error:  # Ctrl-C too: no temporary file is left behind
+        if tmp is not None and os.path.exists(tmp.name):
+            os.unlink(tmp.name)
+        if isinstance(error, OSError):
+            raise UserError(f"cannot write {path}: {error.strerror or error}") from None
+        raise
 
 
 def save_record(record, path):

@@ -10,6 +10,7 @@ import tarfile
 import numpy as np
 import pytest
 
+from shared.allocator import host_mb
 from shared.cli import default_threads
 from shared.config import Hyperparameters
 from shared.dataset import CATEGORIES, TUTORIAL_CATEGORIES, load_corpus
@@ -116,3 +117,11 @@ def real_runs(real_corpus):
 def needs(*frameworks):
     missing = [f for f in frameworks if f not in FRAMEWORKS_HERE]
     return pytest.mark.skipif(bool(missing), reason=f"{', '.join(missing)} not installed")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The suite's own peak memory, so a regression shows where it happens (the README gives the figure)."""
+    peak = host_mb("VmHWM")
+    if peak is not None:
+        terminalreporter.write_line(f"peak resident memory of this pytest process: {peak / 1024:.2f} GB "
+                                    f"(the processes it starts not included)")

@@ -229,3 +229,38 @@ def test_determinism_a_framework_cannot_honour_is_one_line(capsys, tiny_env, tmp
     assert code == 1 and stderr.count("\n") == 1
     assert stderr.startswith(f"newsgroups-mlp: error: --deterministic: {framework} cannot run this deterministically on cpu")
     assert not out.exists()
+
+
+TF_START_UP = r"absl::InitializeLog|cudart_stub|port\.cc|oneDNN|cuda drivers"
+
+
+@needs("tf")
+def test_tensorflow_starts_quietly_unless_asked(tmp_path, tiny_env):
+    """No line of TensorFlow's own before the project's: its libraries' start-up lines are held back, and
+    NEWSGROUPS_VERBOSE=1 brings them back (so the check can fail)."""
+    args = [sys.executable, "-m", "shared.cli", "train", "--framework", "tf", *TINY, "--out", "run.json"]
+    quiet = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env=tiny_env)
+    assert quiet.returncode == 0 and not re.search(TF_START_UP, quiet.stderr), quiet.stderr
+    loud = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env={**tiny_env, "NEWSGROUPS_VERBOSE": "1"})
+    assert loud.returncode == 0 and re.search(TF_START_UP, loud.stderr)
+
+
+@needs("torch", "tf")
+def test_ctrl_c_during_compare_keeps_finished_runs_and_leaves_no_temporary_file(tmp_path, tiny_env):
+    import signal
+    import time
+    out = tmp_path / "compare"
+    process = subprocess.Popen([sys.executable, "-m", "shared.cli", "compare", "--seed", "0-9", "--epochs", "40",
+                                "--batch-size", "16", "--device", "cpu", "--out", str(out)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=tiny_env)
+    deadline = time.monotonic() + 120
+    while not (out / "tf-seed0.json").exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130 and stderr.strip().splitlines()[-1] == "newsgroups-mlp: interrupted", stderr
+    kept = sorted(p.name for p in out.iterdir())
+    assert {"torch-seed0.json", "tf-seed0.json"} <= set(kept) and not (out / "tf-seed9.json").exists()
+    assert not [name for name in kept if name.startswith(".")]  # no temporary file
+    for name in kept:
+        assert json.loads((out / name).read_text())["epochs"] == 40

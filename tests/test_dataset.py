@@ -164,3 +164,47 @@ def test_removing_metadata_gives_what_scikit_learn_gives(real_corpus):
         assert len(texts) == len(theirs.data) and texts[0] == theirs.data[0] and texts == theirs.data
     assert "From:" in real_corpus.train_texts[0] and "From:" not in stripped.train_texts[0]
     np.testing.assert_array_equal(stripped.train_labels, real_corpus.train_labels)
+
+
+def damaged_caches():
+    """Ways scikit-learn's cache file can be damaged: (name, bytes)."""
+    import codecs
+    import pickle
+    return [("empty", b""), ("noise", b"\x00not zlib at all" * 50),
+            ("truncated", None),  # the first half of a good cache: an interrupted copy
+            ("not a pickle", codecs.encode(b"plain text", "zlib_codec")),
+            ("no splits", codecs.encode(pickle.dumps({"something": "else"}), "zlib_codec"))]
+
+
+@pytest.mark.parametrize("name, content", damaged_caches(), ids=[name for name, _ in damaged_caches()])
+def test_a_damaged_cache_is_rebuilt_from_the_archive(tiny_archive, tmp_path, capsys, name, content):
+    fresh = load_corpus(TUTORIAL_CATEGORIES, tiny_archive, tmp_path / "fresh")
+    cache = tmp_path / "home" / SKLEARN_CACHE_FILE
+    cache.parent.mkdir()
+    good = (tmp_path / "fresh" / SKLEARN_CACHE_FILE).read_bytes()
+    cache.write_bytes(good[:len(good) // 2] if content is None else content)
+    capsys.readouterr()
+    healed = load_corpus(TUTORIAL_CATEGORIES, tiny_archive, cache.parent)
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and f"{cache} could not be loaded" in err and "rebuilding it" in err
+    assert healed.train_texts == fresh.train_texts and np.array_equal(healed.test_labels, fresh.test_labels)
+    assert [p.name for p in cache.parent.iterdir()] == [SKLEARN_CACHE_FILE]  # nothing else left behind
+    again = fetch_20newsgroups(data_home=cache.parent, subset="train", categories=list(TUTORIAL_CATEGORIES),
+                               download_if_missing=False, shuffle=True, random_state=42)
+    assert again.data == fresh.train_texts  # the rebuilt cache serves the next run as it is
+
+
+@pytest.mark.parametrize("name, content", [c for c in damaged_caches() if c[1] is not None],
+                         ids=[name for name, content in damaged_caches() if content is not None])
+def test_a_damaged_cache_without_an_archive_is_one_line(tmp_path, capsys, monkeypatch, name, content):
+    monkeypatch.delenv("NEWSGROUPS_ARCHIVE", raising=False)
+    for proxy in ("https_proxy", "http_proxy", "HTTPS_PROXY", "HTTP_PROXY"):  # a closed local port: no network
+        monkeypatch.setenv(proxy, "http://127.0.0.1:9")
+    cache = tmp_path / SKLEARN_CACHE_FILE
+    cache.write_bytes(content)
+    with pytest.raises(UserError) as raised:
+        load_corpus(TUTORIAL_CATEGORIES, data_home=tmp_path)
+    message = str(raised.value)
+    assert f"{cache} cannot be loaded" in message and "delete it" in message and "NEWSGROUPS_ARCHIVE" in message
+    assert "\n" not in message and capsys.readouterr().out == ""
+    assert [p.name for p in tmp_path.iterdir()] == [SKLEARN_CACHE_FILE]  # no empty 20news_home left behind

@@ -6,10 +6,15 @@ the benchmark and tests."""
 
 import os
 
+from shared.quiet import quiet_stderr, verbose
+
 # TensorFlow's C++ runtime logs to stderr (a CUDA probe that fails on CPU-only machines, device
-# set-up); this keeps those lines out unless the user asks for them. A few lines printed while
-# TensorFlow itself is imported come before the setting is read and still appear.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# set-up); its log level keeps the runtime's lines out, and quiet_stderr the ones its libraries
+# print while they load, before that level is read. NEWSGROUPS_VERBOSE=1 brings both back.
+if not verbose():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+with quiet_stderr():
+    import tensorflow  # noqa: E402, F401
 
 from tf_impl.data import take, upload  # noqa: E402
 from tf_impl.device import configure_determinism, configure_threads, device_name, resolve_device, versions  # noqa: E402

@@ -55,8 +55,7 @@ def train(batches, initial, hp, device, quiet=False):
     step = make_train_step(hp.step, device)
     build = feeder(batches, device, hp.step)
     log = TrainingLog("torch", hp.epochs, batches.steps_per_epoch, quiet)
-    for epoch in range(hp.epochs):
-        epoch_batches = batches.epoch(epoch, build)
+    for epoch, epoch_batches in enumerate(batches.every_epoch(build)):
         log.start_epoch()
         log.end_epoch(epoch, train_epoch(model, optimizer, step, epoch_batches))
     log.close()
