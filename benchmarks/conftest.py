@@ -18,9 +18,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from shared.allocator import host_mb, keep_freed_memory
+from shared.allocator import keep_freed_memory, peak_since, start_peak
 from shared.batches import prepare
-from shared.cli import default_threads
+from shared.cli import COMPARE_INIT, default_threads
 from shared.config import Hyperparameters
 from shared.dataset import CATEGORIES, TUTORIAL_CATEGORIES, load_corpus
 from shared.errors import UserError
@@ -88,8 +88,10 @@ def problems(corpora):
 
     def get(form, categories, seed=0, framework="torch", remove=(), as_form=None, **overrides):
         """The recipe of input form `form` (dense: the tutorial's, else the clean one), fed as `as_form` if given."""
+        # One initial-weight scheme for both frameworks in every case: compare's, not each tutorial's own.
         hp = Hyperparameters(recipe=RECIPE_OF_FORM[form], form=as_form or form, seed=seed, remove=remove,
-                             categories=CATEGORY_SETS[categories])
+                             categories=CATEGORY_SETS[categories],
+                             init=COMPARE_INIT if RECIPE_OF_FORM[form] == "tutorial" else None)
         hp = resolved_or_skip(replace(hp, **overrides), framework)
         corpus = corpora(categories, remove)
         key = hp.recipe, categories, remove
@@ -117,10 +119,14 @@ def resolved_or_skip(hp, framework):
         pytest.skip(str(error))
 
 
+def initial_of(hp, batches):
+    return initial_weights(hp.init, batches.features.vocab_size, hp.hidden, batches.n_classes, hp.seed)
+
+
 def fresh_model(impl, hp, batches, placed):
     """(model, optimizer, step) from the shared initial weights; a skip that says why for a step this
     device cannot run."""
-    weights = initial_weights(hp.init, batches.features.vocab_size, hp.hidden, batches.n_classes, hp.seed)
+    weights = initial_of(hp, batches)
     try:
         step = impl.make_train_step(hp.step, placed)
     except UserError as error:
@@ -130,37 +136,25 @@ def fresh_model(impl, hp, batches, placed):
     return model, impl.make_optimizer(model, hp), step
 
 
-def reset_host_peak():
-    """Linux keeps a process's peak resident memory; writing 5 to clear_refs starts it again, so each
-    case reports its own peak rather than the largest of every case before it."""
-    try:
-        with open("/proc/self/clear_refs", "w") as refs:
-            refs.write("5")
-        return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
 def memory():
-    """What this case alone added to the process's resident memory at its peak (the peak is reset at its
-    start; earlier cases' data that the allocator keeps is not counted), and the device's peak where it
-    has one."""
-    own = reset_host_peak()
-    start = host_mb("VmRSS")
-    watched = []
+    """The case's own peak memory while it trains: start(impl, placed) just before its model and batches are
+    made, stop() just after its timed rounds (shared/allocator.py: start_peak; free heap memory is handed back
+    first, so the figure does not depend on which case ran before). peaks() gives what stop() read: the rise
+    of the process's resident memory at its peak, and the device's peak where it has one."""
+    state = {}
 
-    def watch(impl, placed):
-        impl.reset_peak_memory(placed)
-        watched.append((impl, placed))
+    def start(impl=None, placed=None):
+        state.update(impl=impl, placed=placed, start=start_peak())
+        if impl is not None:
+            impl.reset_peak_memory(placed)
 
-    def peaks():
-        found = {"peak_host_mb": max(0.0, host_mb("VmHWM") - start) if own and start else None}
-        for impl, placed in watched:
-            found["peak_device_mb"] = impl.peak_memory_mb(placed)
-        return found
-    watch.peaks = peaks
-    return watch
+    def stop():
+        state["found"] = {"peak_host_mb": peak_since(state["start"])}
+        if state["impl"] is not None:
+            state["found"]["peak_device_mb"] = state["impl"].peak_memory_mb(state["placed"])
+
+    return SimpleNamespace(start=start, stop=stop, peaks=lambda: state["found"])
 
 
 def timed(function, *args):

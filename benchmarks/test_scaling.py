@@ -12,7 +12,7 @@
 import pytest
 
 from benchmarks.conftest import CATEGORY_SETS, describe, framework_or_skip, fresh_model, resolved_or_skip, timed
-from benchmarks.test_training import epoch_source, read_back, rounds_for
+from benchmarks.test_training import epoch_source, posts_trained_on, read_back, rounds_for
 from shared.batches import prepare
 from shared.config import Hyperparameters
 from shared.vocab import vectorize
@@ -56,7 +56,7 @@ def test_scaling(benchmark, settings, problems, corpora, vocab_features, memory,
     else:
         hp, batches = problems("bag", "3", framework=framework, step=step, as_form=form,
                                **{"batch_size" if axis == "batch" else axis: value})
-    memory(impl, placed)
+    memory.start(impl, placed)
     model, optimizer, train_step = fresh_model(impl, hp, batches, placed)
     epoch = epoch_source(impl, batches, placed, hp, "device")
 
@@ -64,6 +64,7 @@ def test_scaling(benchmark, settings, problems, corpora, vocab_features, memory,
         return read_back(impl.train_epoch(model, optimizer, train_step, epoch()))
     first, _ = timed(one_epoch)
     benchmark.pedantic(one_epoch, rounds=min(3, rounds_for(first, settings)), iterations=1)
+    memory.stop()
     describe(benchmark, settings, variant=f"{framework} {form}", batches=batches, device=impl.device_name(placed),
-             docs=len(batches.train_labels), versions=impl.versions(), first_seconds=first, axis=axis, value=value,
+             docs=posts_trained_on(batches), versions=impl.versions(), first_seconds=first, axis=axis, value=value,
              framework=framework, form=form, step=step, **memory.peaks())

@@ -13,6 +13,7 @@ suggests jemalloc or tcmalloc for the same reason; two glibc settings do it with
 """
 
 import ctypes
+import gc
 import re
 
 # mallopt's parameter numbers, from glibc's malloc.h
@@ -39,3 +40,23 @@ def host_mb(field):
             return int(re.search(rf"{field}:\s+(\d+)", status.read()).group(1)) / 1024
     except (OSError, AttributeError):
         return None
+
+
+def start_peak():
+    """Start measuring a peak of this process's resident memory from here: what is garbage is collected and
+    the heap's free memory handed back to the kernel first (malloc_trim), so what earlier work left free for
+    reuse is not counted as held, and Linux's peak counter is reset (clear_refs). Returns the resident MB
+    at the start, for peak_since; None where Linux's counters are not there."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except (OSError, AttributeError):
+        return None
+    return host_mb("VmRSS")
+
+
+def peak_since(start):
+    """MB the process's resident memory rose above `start` (from start_peak) at its peak; None without a start."""
+    return None if start is None else max(0.0, host_mb("VmHWM") - start)

@@ -1,6 +1,7 @@
 """The `newsgroups-mlp` command: train one framework, or compare both on the same everything."""
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -9,18 +10,22 @@ import numpy as np
 
 from shared.allocator import keep_freed_memory
 from shared.batches import prepare
-from shared.config import CLEAN_INIT, FORMS, FRAMEWORKS, STEPS, Hyperparameters
+from shared.config import CLEAN_INIT, FORMS, FRAMEWORKS, STEP_NAMES, STEPS, Hyperparameters
 from shared.dataset import (ARCHIVE_ENV, REMOVABLE, TUTORIAL_CATEGORIES, carve_validation, load_corpus,
                             parse_categories, parse_remove)
 from shared.errors import UserError
-from shared.record import check_writable, save_record, write_atomically
+from shared.profiling import profile, profile_table
+from shared.record import check_writable, machine_info, save_record, write_atomically
 from shared.report import write_report
-from shared.runner import implementation, run
+from shared.runner import implementation, installed_frameworks, run
+from shared.scaling import FRAMEWORK_NAMES
 from shared.side_by_side import render
+from shared.stats import paired_difference, sample_std
 from shared.vocab import RECIPES
 from shared.weights import SCHEMES
 
 DEVICES = ("auto", "cpu", "gpu")
+
 # compare starts both frameworks from one scheme: --init, else the clean recipe's, else PyTorch's
 # default (the one both frameworks reach the PyTorch tutorial's accuracy with).
 COMPARE_INIT = "torch"
@@ -113,7 +118,8 @@ def add_run_options(parser):
     parser.add_argument("--dropout", type=fraction,
                         help="dropout rate between the layers (default: 0.5 for clean, else 0)")
     parser.add_argument("--step", choices=STEPS, default=defaults.step,
-                        help="standard: eager PyTorch, traced TensorFlow (tf.function); compiled: torch.compile, XLA; captured: one padded "
+                        help="auto: each framework's fastest exact step for the input form and device (shared/config.py: "
+                             "FASTEST_STEP); standard: eager PyTorch, traced TensorFlow (tf.function); compiled: torch.compile, XLA; captured: one padded "
                              "step captured whole, a CUDA graph (PyTorch, GPU only) or XLA (TensorFlow); --input bag "
                              "(default: %(default)s)")
     parser.add_argument("--deterministic", action="store_true",
@@ -157,6 +163,18 @@ def build_parser():
                          help="folder for the records, FRAMEWORK-seedN.json")
     compare.set_defaults(handler=compare_command)
 
+    profile = commands.add_parser("profile", help="where one training step's time goes, both frameworks side by side")
+    profile.add_argument("--framework", choices=FRAMEWORKS, action="append",
+                         help="profile this framework only (repeatable; default: both installed)")
+    profile.add_argument("--seed", type=integer, default=0, help="initial weights and batch (default: %(default)s)")
+    add_run_options(profile)
+    profile.add_argument("--init", choices=SCHEMES,
+                         help=f"initial weights, the same for both (default: {CLEAN_INIT} for clean, else {COMPARE_INIT})")
+    profile.add_argument("--repeats", type=positive(int), default=20, help="timed calls of each part (default: %(default)s)")
+    profile.add_argument("--out", required=True, type=Path, metavar="FILE.json",
+                         help="where to write the profile (TensorFlow's trace goes to the folder FILE-trace beside it)")
+    profile.set_defaults(handler=profile_command)
+
     report = commands.add_parser("report", help="write report.md and figures from benchmark JSON and run records")
     report.add_argument("inputs", nargs="+", metavar="BENCH.json|RECORD.json|DIR",
                         help="a pytest-benchmark --benchmark-json file and/or run records (files or folders)")
@@ -178,13 +196,18 @@ def hyperparameters(args, seed, init=None):
 
 def start_frameworks(frameworks, args):
     """Thread counts first (TensorFlow fixes them when it starts), then fail early on a missing device or a
-    step this device cannot run. Both run with freed host memory kept for reuse (shared/allocator.py)."""
+    step this device cannot run; returns each framework's device kind, 'cpu' or 'gpu', for --step auto.
+    Both run with freed host memory kept for reuse (shared/allocator.py)."""
     keep_freed_memory()
+    kinds = {}
     for framework in frameworks:
         impl = implementation(framework)
         impl.configure_threads(args.threads)
         impl.configure_determinism(args.deterministic)
-        impl.make_train_step(args.step, impl.resolve_device(args.device))
+        placed = impl.resolve_device(args.device)
+        kinds[framework] = "cpu" if placed == impl.resolve_device("cpu") else "gpu"
+        impl.make_train_step(hyperparameters(args, 0).resolved(framework, kinds[framework]).step, placed)
+    return kinds
 
 
 def corpus_for(args):
@@ -194,25 +217,27 @@ def corpus_for(args):
 
 def train_command(args):
     check_writable(args.out.parent)
-    hp = hyperparameters(args, args.seed).resolved(args.framework)
-    start_frameworks([args.framework], args)
+    hyperparameters(args, args.seed).resolved(args.framework)  # refuses what cannot run, before anything starts
+    kinds = start_frameworks([args.framework], args)
+    hp = hyperparameters(args, args.seed).resolved(args.framework, kinds[args.framework])
     batches = prepare(corpus_for(args), hp)
     record = run(args.framework, batches, hp, args.device, args.threads)
     save_record(record, args.out)
     print(f"{args.framework}: {record.evaluated_on} accuracy {record.test_accuracy:.4f} in {record.train_seconds:.1f} s "
-          f"({record.epochs} epochs, {record.device}, {record.threads} threads) -> {args.out}")
+          f"({record.epochs} epochs, {STEP_NAMES[args.framework][record.step]} step, {record.device}, "
+          f"{record.threads} threads) -> {args.out}")
 
 
 def compare_command(args):
     check_writable(args.out)
     for framework in FRAMEWORKS:
         hyperparameters(args, args.seed[0]).resolved(framework)  # refuses what cannot run, before anything starts
-    start_frameworks(FRAMEWORKS, args)
+    kinds = start_frameworks(FRAMEWORKS, args)
     corpus = corpus_for(args)
     records, features = {framework: [] for framework in FRAMEWORKS}, None
     for seed in args.seed:
         init = args.init or (CLEAN_INIT if args.recipe == "clean" else COMPARE_INIT)
-        hps = {framework: hyperparameters(args, seed, init).resolved(framework) for framework in FRAMEWORKS}
+        hps = {f: hyperparameters(args, seed, init).resolved(f, kinds[f]) for f in FRAMEWORKS}
         batches = prepare(corpus, hps["torch"], features)  # one set of batches, fed to both
         features = batches.features
         for framework in FRAMEWORKS:
@@ -224,37 +249,69 @@ def compare_command(args):
     print(f"records and {report.name} -> {args.out}/")
 
 
+def profile_command(args):
+    check_writable(args.out.parent)
+    frameworks = args.framework or [f for f in FRAMEWORKS if f in installed_frameworks()]
+    init = args.init or (CLEAN_INIT if args.recipe == "clean" else COMPARE_INIT)
+    for framework in frameworks:
+        hyperparameters(args, args.seed, init).resolved(framework)  # refuses what train refuses, before anything starts
+    kinds = start_frameworks(frameworks, args)
+    hps = {f: hyperparameters(args, args.seed, init).resolved(f, kinds[f]) for f in frameworks}
+    batches = prepare(corpus_for(args), hps[frameworks[0]])
+    trace = args.out.with_name(args.out.stem + "-trace")  # the TensorFlow profiler's trace folder
+    results = [profile(f, batches, hps[f], args.device, trace, args.repeats) for f in frameworks]
+    print(profile_table(results, hps[frameworks[0]], batches, args.threads))
+    write_atomically(args.out, json.dumps({"profiles": results, "recipe": args.recipe, "form": hps[frameworks[0]].form,
+                                           "threads": args.threads, "machine": machine_info()}, indent=1) + "\n")
+    print(f"profile -> {args.out}")
+
+
 def report_command(args):
     check_writable(args.out)
     print(f"report -> {write_report(args.inputs, args.out)}")
 
 
 def comparison_table(torch_runs, tf_runs):
-    """Side by side: means (± std over seeds when there are several) and how far the loss curves part."""
+    """Side by side: means (± sample std over seeds when there are several), the paired difference in
+    accuracy with its interval, and how far the loss curves part."""
     def cell(runs, get, fmt):
         values = [get(r) for r in runs]
         text = fmt.format(np.mean(values))
-        return text + (f" ± {fmt.format(np.std(values))}" if len(values) > 1 else "")
+        return text + (f" ± {fmt.format(sample_std(values))}" if len(values) > 1 else "")
 
-    rows = [(f"{torch_runs[0].evaluated_on.split()[0]} accuracy", "{:.4f}", lambda r: r.test_accuracy),
+    evaluated = torch_runs[0].evaluated_on.split()[0]
+    rows = [(f"{evaluated} accuracy", "{:.4f}", lambda r: r.test_accuracy),
             ("training seconds", "{:.2f}", lambda r: r.train_seconds),
-            ("seconds per epoch", "{:.3f}", lambda r: r.train_seconds / r.epochs),
+            ("first epoch", "{:.3f}", lambda r: r.epoch_seconds[0]),
+            ("steady epoch", "{:.3f}", steady_epoch),
             ("final loss", "{:.3g}", lambda r: r.step_losses[-1])]
     r = torch_runs[0]
     seeds = ",".join(str(run.seed) for run in torch_runs)
     removed = f", without {'/'.join(r.remove)}" if r.remove else ""
+    steps = ", ".join(f"{FRAMEWORK_NAMES[runs[0].framework]} {STEP_NAMES[runs[0].framework][runs[0].step]}"
+                      for runs in (torch_runs, tf_runs))
     lines = [f"{r.recipe} recipe{removed}, {r.input} input, init {r.init}, seed {seeds}, {r.epochs} epochs, "
              f"{r.train_docs}/{r.test_docs} posts, vocabulary {r.vocab_size:,}, {r.threads} threads, {r.device}",
+             f"steps: {steps}",
              f"{'':<20}{'PyTorch':>20}{'TensorFlow':>20}"]
     lines += [f"{name:<20}{cell(torch_runs, get, fmt):>20}{cell(tf_runs, get, fmt):>20}" for name, fmt, get in rows]
+    difference = paired_difference([r.test_accuracy for r in torch_runs], [r.test_accuracy for r in tf_runs])
+    lines.append(f"{evaluated} accuracy, TensorFlow - PyTorch, paired by seed: {difference.text()}")
+    lines.append("± is the sample standard deviation over seeds; first epoch includes tracing and compiling, "
+                 "steady epoch is the median of the others")
     diffs = [loss_differences(a.step_losses, b.step_losses) for a, b in zip(torch_runs, tf_runs)]
     agree = [agreeing_steps(d, 1e-3) for d in diffs]
     lines.append(f"loss curves agree within 0.1% for the first {min(agree)}"
                  f"{f'-{max(agree)}' if max(agree) != min(agree) else ''} of {len(diffs[0])} steps "
                  f"(float32 rounding and Adam's ε convention, amplified by Adam"
                  f"{'; dropout draws different masks in each framework' if r.dropout else ''}): "
-                 f"single runs differ, compare the means")
+                 f"single runs differ, compare over seeds")
     return "\n".join(lines)
+
+
+def steady_epoch(record):
+    """The median epoch after the first (which also traces or compiles); the only one if there is one."""
+    return float(np.median(record.epoch_seconds[1:] or record.epoch_seconds))
 
 
 def loss_differences(a, b):

@@ -11,7 +11,18 @@ FORMS = ("dense", "sparse", "bag")  # the input form: what the first layer reads
 # shapes every step (a padded batch). What each is in each framework:
 STEP_NAMES = {"torch": {"standard": "eager", "compiled": "torch.compile", "captured": "CUDA graph, padded"},
               "tf": {"standard": "traced (tf.function)", "compiled": "XLA", "captured": "XLA, padded"}}
-STEPS = tuple(STEP_NAMES["torch"])
+STEPS = ("auto", *STEP_NAMES["torch"])
+# --step auto: each framework's fastest exact step for each input form and device, as the benchmark's
+# train-epoch groups measure them (results/cpu-2core/report.md, README "Benchmarks", 3 groups, seconds an
+# epoch). PyTorch: eager everywhere (torch.compile is no faster on the CPU: dense 0.424 against 0.424, bag
+# 0.0652 against 0.0605; its CUDA graph waits for a GPU run that shows it gives the eager step's losses).
+# TensorFlow: the padded bag under XLA (0.0722 against 0.196 traced); dense and sparse traced (XLA on
+# dense 0.702 against 0.706: no gain worth a compile; XLA refuses sparse, see resolved). GPU: not yet
+# measured, so the same choices as the CPU's.
+FASTEST_STEP = {("torch", "cpu"): {"dense": "standard", "sparse": "standard", "bag": "standard"},
+                ("torch", "gpu"): {"dense": "standard", "sparse": "standard", "bag": "standard"},
+                ("tf", "cpu"): {"dense": "standard", "sparse": "standard", "bag": "captured"},
+                ("tf", "gpu"): {"dense": "standard", "sparse": "standard", "bag": "captured"}}
 # What each tutorial initialised with; in the clean recipe both frameworks start from one scheme.
 TUTORIAL_INIT = {"torch": "torch", "tf": "normal"}
 CLEAN_INIT = "glorot"
@@ -39,15 +50,17 @@ class Hyperparameters:
     categories: tuple = TUTORIAL_CATEGORIES
     remove: tuple = ()  # parts of each post scikit-learn strips: headers, footers, quotes
     validation: float = 0.0  # > 0: evaluate on this fraction of the training posts, never the test set
-    step: str = "standard"
+    step: str = "auto"  # see FASTEST_STEP
     deterministic: bool = False
 
-    def resolved(self, framework):
-        """A copy with `form`, `init`, `lr` and `dropout` filled in for `framework`; refuses what cannot run."""
+    def resolved(self, framework, device="cpu"):
+        """A copy with `form`, `init`, `lr`, `dropout` and an auto `step` filled in for `framework` on `device`
+        ('cpu' or 'gpu'); refuses what cannot run."""
         init = self.init or (CLEAN_INIT if self.recipe == "clean" else TUTORIAL_INIT[framework])
         dropout = RECIPE_DROPOUT[self.recipe] if self.dropout is None else self.dropout
-        hp = replace(self, form=self.form or RECIPE_FORM[self.recipe], init=init, dropout=dropout,
-                     lr=self.lr or RECIPE_LR[self.recipe])
+        form = self.form or RECIPE_FORM[self.recipe]
+        step = FASTEST_STEP[framework, device][form] if self.step == "auto" else self.step
+        hp = replace(self, form=form, init=init, dropout=dropout, lr=self.lr or RECIPE_LR[self.recipe], step=step)
         if hp.step == "captured" and hp.form != "bag":
             raise UserError(f"--step captured pads a bag of words to one shape: it needs --input bag, not {hp.form}")
         if hp.step == "compiled" and hp.form != "dense" and framework == "tf":

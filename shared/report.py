@@ -4,6 +4,8 @@ Everything in the report comes from its inputs (no clock, no look at this machin
 inputs give the same files.
 """
 
+import csv
+import io
 import json
 import shlex
 from collections import defaultdict
@@ -15,6 +17,7 @@ from shared.errors import UserError
 from shared.figures import FIGURES, accuracy_figure, epoch_figure, loss_figure, scaling_figure
 from shared.record import RunRecord, write_atomically
 from shared.scaling import AXES, FRAMEWORK_NAMES, crossovers, slopes
+from shared.stats import paired_difference, sample_std, unpaired_difference
 
 CLEAN_GROUPS = ("train-epoch sparse cpu 3-groups", "train-epoch bag cpu 3-groups")
 DENSE_GROUP = "train-epoch dense cpu 3-groups"
@@ -68,11 +71,14 @@ def write_report(paths, out):
         points = bench_rows(rows, f"scaling {axis}")
         if points:
             figures[f"scaling_{axis}.png"] = scaling_figure(axis, points, out / f"scaling_{axis}.png")
+    TABLES.clear()
     sections = [uncommitted_mark(benches, records), "# newsgroups-mlp: PyTorch and TensorFlow side by side", "",
                 environment_section(benches, records), speed_section(rows, records), targets_section(rows),
                 scaling_section(rows), accuracy_section(rows, records),
                 "## Figures\n\n" + "\n\n".join(f"![{name[:-4].replace('_', ' ')}]({name})" for name in figures) + "\n"]
     write_atomically(out / "report.md", "\n".join(s for s in sections if s))
+    for name, (header, cells) in TABLES.items():
+        write_atomically(out / f"{name}.csv", csv_text(header, cells))
     return out / "report.md"
 
 
@@ -85,9 +91,22 @@ def uncommitted_mark(benches, records):
     return ""
 
 
-def table(header, rows):
+TABLES = {}  # name -> (header, rows) of every table in the report being written, for its CSV files
+
+
+def table(header, rows, name):
+    """A markdown table; the same cells go to NAME.csv beside report.md."""
+    TABLES[name] = (header, [tuple(row) for row in rows])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     return "\n".join(lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]) + "\n"
+
+
+def csv_text(header, rows):
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
 
 
 def environment_section(benches, records):
@@ -116,7 +135,7 @@ def environment_section(benches, records):
                                      + f", {m.get('date', '?')}, commit {m.get('commit') or '?'}"
                                      + (" (uncommitted changes)" if m.get("dirty") else "")),
                  (f"reproduce: {source}", f"`{rerun_command(group)}`")]
-    return "## Environment\n\n" + table(("", ""), rows)
+    return "## Environment\n\n" + table(("", ""), rows, "environment")
 
 
 def rerun_command(group):
@@ -162,27 +181,35 @@ def speed_section(rows, records):
         for b in rows:
             by_group[b["group"], b["machine"]].append(b)
         for group, machine in sorted(by_group):
-            members = by_group[group, machine]
-            fastest = min(b["stats"]["median"] for b in members)
-            for b in sorted(members, key=lambda b: b["stats"]["median"]):
+            members = sorted(by_group[group, machine], key=lambda b: b["stats"]["median"])
+            for b in members:
                 s, info = b["stats"], b["extra_info"]
                 floor = info.get("optimizer_floor_seconds")
                 lines.append((group, variant(b), machine, f"{s['median']:.4f}", f"{s['iqr']:.4f}", s["rounds"],
                               f"{info['docs_per_second']:,.0f}" if info.get("docs_per_second") else "n/a",
-                              f"{s['median'] / fastest:.2f}×", f"{s['median'] / floor:.1f}×" if floor else "n/a",
+                              ratio_cell(b, members[0]), ratio_cell(b, floor) if floor else "n/a",
                               f"{info['first_seconds']:.3f}" if "first_seconds" in info else "n/a",
                               memory_cell(info)))
         return ("## Speed\n\nSeconds per round (one epoch, one test-split prediction, one load...), warm-up "
-                "excluded and shown apart; ratio to the fastest in its group on the same machine; for training, the "
+                "excluded and shown apart; ratio to the fastest in its group on the same machine, with its 95 % interval "
+                "bootstrapped over both rows' rounds; for training, the "
                 "multiple of the optimizer-memory floor (the memory traffic of Adam's update, timed in the same run "
                 "on the device that trains); the case's own peak memory: what it added to the process's resident "
                 "memory at its peak (host +), and the GPU's peak (device).\n\n"
                 + table(("group", "variant", "machine", "median s", "IQR s", "rounds", "docs/s", "× fastest",
-                         "× floor", "first round s", "peak memory MB"), lines))
+                         "× floor", "first round s", "peak memory MB"), lines, "speed"))
     lines = [(source, name, f"{median:.4f}", f"{q3 - q1:.4f}", epochs, f"{docs / median:,.0f}", f"{first:.3f}")
              for source, name, median, q1, q3, epochs, docs, first in epoch_stats(records)]
     return ("## Speed\n\nSeconds per epoch from the run records (first epoch apart).\n\n"
-            + table(("runs", "framework", "median s", "IQR s", "epochs", "docs/s", "first epoch s"), lines))
+            + table(("runs", "framework", "median s", "IQR s", "epochs", "docs/s", "first epoch s"), lines, "speed"))
+
+
+def ratio_cell(row, other):
+    """median(row) ÷ median(other) (a row, or a number such as the floor), and its bootstrapped 95 % interval."""
+    bottom = rounds(other) if isinstance(other, dict) else [other]
+    low, high = ratio_interval(rounds(row), bottom)
+    value = np.median(rounds(row)) / np.median(bottom)
+    return f"{value:.2f}× ({low:.2f}–{high:.2f})" if row is not other else "1.00×"
 
 
 def memory_cell(info):
@@ -203,55 +230,99 @@ def fastest(rows, groups, framework):
 
 
 def median_of(rows, group, name):
-    found = [b["stats"]["median"] for b in rows if b["group"] == group and variant(b) == name]
-    return found[0] if found else None
+    found = row_of(rows, group, name)
+    return found["stats"]["median"] if found else None
+
+
+def row_of(rows, group, name):
+    return next((b for b in rows if b["group"] == group and variant(b) == name), None)
+
+
+def rounds(row):
+    """The seconds of each timed round of a benchmark row (its median alone where the JSON has no data)."""
+    return row["stats"].get("data") or [row["stats"]["median"]]
+
+
+BOOTSTRAP_DRAWS = 4000
+
+
+def ratio_interval(numerator, denominator=(1.0,)):
+    """The 95 % interval of median(numerator) ÷ median(denominator), bootstrapped over each side's rounds
+    (resampled with replacement, a fixed seed: the same inputs give the same report)."""
+    rng = np.random.default_rng(0)
+    draws = [np.median(rng.choice(np.asarray(side, dtype=float), (BOOTSTRAP_DRAWS, len(side))), axis=1)
+             for side in (numerator, denominator)]
+    low, high = np.percentile(draws[0] / draws[1], [2.5, 97.5])
+    return float(low), float(high)
+
+
+def verdict(target, low, high, n_rounds):
+    """'met' only when the whole interval meets the target, 'not met' when none of it does."""
+    sign, bound = target
+    meets = (lambda v: v >= bound) if sign == "≥" else (lambda v: v <= bound)
+    if meets(low) and meets(high):
+        return "met"
+    if not meets(low) and not meets(high):
+        return "not met"
+    return f"undecided at {n_rounds} rounds"
 
 
 def targets_section(rows):
-    """The speed targets, each measured within one machine's run (CPU) or on the GPU named beside it."""
+    """The speed targets, each measured within one machine's run (CPU) or on the GPU named beside it, each
+    with a 95 % interval bootstrapped over the rounds it came from."""
     if not bench_rows(rows, "train-epoch"):
         return ""
     lines = []
 
-    def add(claim, target, value, machine):
-        met = "not measured" if value is None else \
-            "yes" if (value >= target[1] if target[0] == "≥" else value <= target[1]) else "no"
-        lines.append((claim, f"{target[0]} {target[1]:g}", "n/a" if value is None else f"{value:.3g}", met, machine))
+    def add(claim, target, numerator, denominator=None, scale=1.0, machine=""):
+        """numerator, denominator: benchmark rows (or a number for the denominator); the value is their
+        medians' ratio times scale."""
+        if numerator is None or denominator is None:
+            lines.append((claim, f"{target[0]} {target[1]:g}", "n/a", "n/a", "not measured", machine))
+            return
+        top = rounds(numerator)
+        bottom = rounds(denominator) if isinstance(denominator, dict) else [denominator]
+        value = float(np.median(top) / np.median(bottom)) * scale
+        low, high = (scale * v for v in ratio_interval(top, bottom))
+        n = min(len(top), len(bottom)) if isinstance(denominator, dict) else len(top)
+        lines.append((claim, f"{target[0]} {target[1]:g}", f"{value:.3g}", f"{low:.3g} – {high:.3g}",
+                      verdict(target, low, high, n), machine))
 
     for machine in sorted({b["machine"] for b in rows}):
         mine = [b for b in rows if b["machine"] == machine]
         if not bench_rows(mine, "train-epoch dense cpu") and not bench_rows(mine, "train-epoch bag cpu"):
             continue
-        best = {f: fastest(mine, CLEAN_GROUPS, f) for f in FRAMEWORK_NAMES}
+        best = {f: fastest(mine, CLEAN_GROUPS, f)[1] for f in FRAMEWORK_NAMES}
         for framework, bound in (("torch", 3), ("tf", 4)):
-            median, row = best[framework]
+            row = best[framework]
             floor = row["extra_info"].get("optimizer_floor_seconds") if row else None
             add(f"{FRAMEWORK_NAMES[framework]}: fastest clean epoch ({variant(row) if row else '-'}) ÷ optimizer floor",
-                ("≤", bound), median / floor if median and floor else None, machine)
+                ("≤", bound), row, floor, machine=machine)
         for framework in FRAMEWORK_NAMES:
-            dense, (median, _) = median_of(mine, DENSE_GROUP, framework), best[framework]
             add(f"{FRAMEWORK_NAMES[framework]}: tutorial dense epoch ÷ fastest clean epoch", ("≥", 10),
-                dense / median if dense and median else None, machine)
-        mlp = median_of(mine, "train-epoch sparse cpu 3-groups", "sklearn-mlp")
+                row_of(mine, DENSE_GROUP, framework), best[framework], machine=machine)
+        mlp = row_of(mine, "train-epoch sparse cpu 3-groups", "sklearn-mlp")
         for framework, bound in (("torch", 4), ("tf", 2.5)):
-            median = best[framework][0]
             add(f"scikit-learn MLPClassifier ÷ {FRAMEWORK_NAMES[framework]}, clean epoch", ("≥", bound),
-                mlp / median if mlp and median else None, machine)
-        if all(m for m, _ in best.values()):
-            values = [m for m, _ in best.values()]
-            add("slower ÷ faster framework, fastest clean epochs", ("≤", 2), max(values) / min(values), machine)
+                mlp, best[framework], machine=machine)
+        if all(best.values()):
+            slower, faster = sorted(best.values(), key=lambda b: -b["stats"]["median"])
+            add("slower ÷ faster framework, fastest clean epochs", ("≤", 2), slower, faster, machine=machine)
     for machine in sorted({b["machine"] for b in bench_rows(rows, "train-epoch") if "gpu" in b["group"]}):
         mine = [b for b in rows if b["machine"] == machine]
         add("PyTorch on the GPU: tutorial dense epoch, s", ("≤", 0.02),
-            median_of(mine, "train-epoch dense gpu 3-groups", "torch"), machine)
+            row_of(mine, "train-epoch dense gpu 3-groups", "torch"), 1.0, machine=machine)
         add("PyTorch on the GPU: all-20 dense epoch, s", ("≤", 0.3),
-            median_of(mine, "train-epoch dense gpu 20-groups", "torch"), machine)
+            row_of(mine, "train-epoch dense gpu 20-groups", "torch"), 1.0, machine=machine)
         add("PyTorch on the GPU: fastest clean epoch, s", ("≤", 0.01),
-            fastest(mine, ("train-epoch sparse gpu 3-groups", "train-epoch bag gpu 3-groups"), "torch")[0], machine)
+            fastest(mine, ("train-epoch sparse gpu 3-groups", "train-epoch bag gpu 3-groups"), "torch")[1], 1.0,
+            machine=machine)
         add("PyTorch on the GPU: dense test-split inference, s", ("≤", 0.02),
-            median_of(mine, "inference dense gpu", "torch"), machine)
+            row_of(mine, "inference dense gpu", "torch"), 1.0, machine=machine)
     return ("## Targets\n\nCPU ratios are measured within one run on one machine; GPU times are absolute, on the GPU "
-            "named.\n\n" + table(("claim", "target", "measured", "met", "machine"), lines))
+            "named. The interval is bootstrapped over the rounds each figure came from (95 %, ratio of "
+            "medians); a target is met only when its whole interval is.\n\n"
+            + table(("claim", "target", "measured", "95 % interval", "met", "machine"), lines, "targets"))
 
 
 def scaling_section(rows):
@@ -265,7 +336,7 @@ def scaling_section(rows):
             "3 groups, vocabulary on all 20). The slope is the fitted exponent of a log-log line: 1 means the "
             "epoch's cost grows in proportion; 0, that it does not grow. Peak memory is the case's own: the "
             "device's peak on a GPU, on the CPU what the case added to the process's resident memory.\n\n"
-            + table(("axis", "line", "slope", "points", "largest value", "peak memory MB there"), fitted))
+            + table(("axis", "line", "slope", "points", "largest value", "peak memory MB there"), fitted, "scaling"))
     if found:
         text += "\nCrossovers found:\n\n" + "\n".join(f"- {line}" for line in found) + "\n"
     return text
@@ -305,7 +376,7 @@ def epoch_bars(records):
 
 
 def accuracy_section(rows, records):
-    lines = [(label, f"{np.mean(a):.4f} ± {np.std(a):.4f}", len(a), f"{min(a):.4f} – {max(a):.4f}")
+    lines = [(label, f"{np.mean(a):.4f} ± {sample_std(a):.4f}", len(a), f"{min(a):.4f} – {max(a):.4f}")
              for label, a in accuracy_rows(rows, records)]
     for b in bench_rows(rows, "time-to-accuracy"):
         info = b["extra_info"]
@@ -313,4 +384,64 @@ def accuracy_section(rows, records):
         lines.append((f"{variant(b)}, time to {info['target']:.2f}: median {b['stats']['median']:.2f} s",
                       "reached" if info["reached"] else "not reached in every seed", len(epochs),
                       f"{min(epochs)} – {max(epochs)} epochs"))
-    return "## Accuracy\n\nTest accuracy, mean ± std over seeds.\n\n" + table(("configuration", "accuracy", "seeds", "range"), lines)
+    return ("## Accuracy\n\nTest accuracy, mean ± sample standard deviation (ddof=1) over seeds.\n\n"
+            + table(("configuration", "accuracy", "seeds", "range"), lines, "accuracy")
+            + differences_section(rows, records) + time_split_section(rows))
+
+
+def accuracy_pairs(rows, records):
+    """(what is compared, {seed: accuracy} of PyTorch, of the other, paired?) for every group with both."""
+    pairs = []
+    for source, group in group_records(records).items():
+        by = {f: {r.seed: r.test_accuracy for r in group if r.framework == f} for f in FRAMEWORK_NAMES}
+        if by["torch"] and by["tf"]:
+            pairs.append((f"TensorFlow - PyTorch, {source}", by["torch"], by["tf"], True))
+    groups = sorted({b["group"] for b in bench_rows(rows, "accuracy")})
+    for group in groups:
+        members = {variant(b): {s["seed"]: s["accuracy"] for s in b["extra_info"]["per_seed"]}
+                   for b in rows if b["group"] == group}
+        if "torch" not in members:
+            continue
+        for other, label, paired in (("tf", "TensorFlow", True), ("sklearn-mlp", "MLPClassifier", False),
+                                     ("linear", "LinearSVC", False)):
+            if other in members:
+                pairs.append((f"{label} - PyTorch, {group[len('accuracy '):]}", members["torch"], members[other], paired))
+    return pairs
+
+
+def differences_section(rows, records):
+    lines = []
+    for label, torch_runs, other, paired in accuracy_pairs(rows, records):
+        if paired:
+            seeds = sorted(set(torch_runs) & set(other))
+            d = paired_difference([torch_runs[s] for s in seeds], [other[s] for s in seeds])
+        else:
+            d = unpaired_difference(list(torch_runs.values()), list(other.values()))
+        interval = f"{d.low:+.4f} to {d.high:+.4f}" if d.n > 1 else "n/a"
+        lines.append((label, "paired by seed" if paired else "unpaired (Welch)", f"{d.mean:+.4f}", interval,
+                      d.verdict()))
+    if not lines:
+        return ""
+    return ("\n### Differences\n\nMean difference in test accuracy with its 95 % interval (Student t). The two "
+            "networks of one seed start from the same weights on the same batches, so they are paired by seed; "
+            "scikit-learn's MLPClassifier draws its own initial weights and LinearSVC has none, so those are "
+            "compared unpaired.\n\n"
+            + table(("difference", "test", "mean", "95 % interval", "verdict"), lines, "accuracy_differences"))
+
+
+def time_split_section(rows):
+    """What a time-to-accuracy round is made of, per framework: medians over seeds."""
+    lines = []
+    for b in bench_rows(rows, "time-to-accuracy"):
+        split = [s for s in b["extra_info"]["per_seed"] if "train_seconds" in s]
+        if split:
+            lines.append((variant(b), split[0].get("step", "?"),
+                          *(f"{np.median([s[key] for s in split]):.3f}"
+                            for key in ("warm_up_seconds", "train_seconds", "evaluate_seconds"))))
+    if not lines:
+        return ""
+    return ("\n### Time to accuracy, split\n\nMedian seconds over seeds. Warm-up (tracing or compiling the "
+            "step and the prediction, on one step and one evaluation) runs before the clock; training and "
+            "evaluating are the round's own.\n\n"
+            + table(("variant", "step", "warm-up s (not timed)", "training s", "evaluating s"), lines,
+                    "time_to_accuracy_split"))

@@ -54,7 +54,7 @@ SECTIONS = [
      "TensorFlow's bag is slower than sparse under <code>tf.function</code> (0.196 and 0.155 s) and 2.1× faster "
      "than sparse padded under XLA (0.0722 s). Its gradient in TensorFlow is a <code>tf.IndexedSlices</code> "
      "with a row per word occurrence, which Keras' Adam must not see raw (see the training step)."),
-    ("Weights in, logits out", "model.py", ["LAYERS", "build_model", "forward", "variables"],
+    ("Weights in, logits out", "model.py", ["LAYERS", "build_model", "load_weights", "forward", "variables"],
      "Both start from the same arrays made in <code>shared/weights.py</code>. <code>nn.Linear</code> stores its weight "
      "as (out, in) and computes x·Wᵀ, so PyTorch copies the transposes; <code>tf.matmul</code> takes the (in, out) "
      "layout as it is, inside <code>tf.Variable</code>s created under <code>tf.device</code>. Calling the module "
@@ -84,9 +84,11 @@ SECTIONS = [
      "host every step. <code>take</code> finds each entry's place in the corpus with index arithmetic, in "
      "each framework's own ops; <code>shared.batches.get_batch</code> is the host-side reference, and a test "
      "holds the two equal for every form."),
-    ("Evaluation", "train.py", ["predict", "evaluate"],
-     "<code>torch.no_grad()</code> stops autograd recording what only predicts; outside a tape TensorFlow records "
-     "nothing. Both read the predictions back to numpy, which waits for the device."),
+    ("Evaluation", "train.py", ["predicted_classes", "predict", "evaluate"],
+     "<code>torch.inference_mode()</code> stops autograd recording what only predicts; outside a tape TensorFlow "
+     "records nothing. PyTorch's forward pass runs eagerly, as its step does; TensorFlow's is traced by "
+     "<code>tf.function</code>, as its step is, rather than dispatched op by op from Python. Both read the "
+     "predictions back to numpy, which waits for the device."),
     ("Threads, determinism and devices", "device.py", ["configure_threads", "configure_determinism", "resolve_device",
                                                        "device_name", "versions"],
      "PyTorch takes a thread count at any time; TensorFlow fixes its thread pools at its first op, so the count is "
@@ -123,9 +125,18 @@ SECTIONS = [
      "element-wise ops on the device that trains, waiting for it (<code>torch.cuda.synchronize</code> for one "
      "device; <code>tf.test.experimental.sync_devices</code> for all of them). Peak device memory is reset and "
      "read per case. The GPU paths are not yet run on a GPU."),
-    ("Parameters and gradients as arrays", "measure.py", ["parameters_as_numpy", "loss_and_gradients"],
+    ("Where a step's time goes", "measure.py", ["seconds_per_call", "step_parts", "top_operations"],
+     "What <code>newsgroups-mlp profile</code> prints: the step and its nested parts, each run the way the step "
+     "runs and timed as the median of many calls, waiting for the device after each. TensorFlow traces each part "
+     "with <code>tf.function</code> (and XLA where the step uses it); PyTorch runs them eagerly, or through "
+     "<code>torch.compile</code> where the step is compiled. PyTorch's profiler gives a table of operations in "
+     "Python; TensorFlow's writes a trace that TensorBoard's profile plugin reads."),
+    ("Parameters, gradients and a fresh start", "measure.py", ["parameters_as_numpy", "loss_and_gradients", "reset"],
      "What the parity tests compare: PyTorch keeps each gradient on its parameter (<code>.grad</code>); TensorFlow "
-     "hands gradients back as values, so reading them needs the list <code>tape.gradient</code> returned."),
+     "hands gradients back as values, so reading them needs the list <code>tape.gradient</code> returned. "
+     "<code>reset</code> lets the benchmark trace or compile a step before its clock and then train from step one: "
+     "PyTorch's Adam makes its state again when it is cleared; Keras' keeps its step count and moments in "
+     "variables, which a traced step holds on to, so they are zeroed in place."),
 ]
 FAST_FROM = 9  # the index of the first section of "Making it fast"
 

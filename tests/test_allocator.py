@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from tests.conftest import needs
+
 pytestmark = pytest.mark.skipif(platform.libc_ver()[0] != "glibc" or not os.path.exists("/proc/self/status"),
                                 reason="glibc's mallopt and Linux's /proc")
 
@@ -31,3 +33,24 @@ def held_after_free(mode):
 def test_freed_memory_is_kept_for_the_next_step_only_when_asked():
     assert held_after_free("default") < 10  # glibc hands a block this large back to the kernel
     assert held_after_free("keep") > 90  # kept: the next step's block of this size faults in no pages
+
+
+@pytest.mark.real_data
+@needs("torch")
+def test_a_cases_own_peak_does_not_depend_on_what_ran_before(real_corpus):
+    """The benchmark's per-case figure (start_peak, peak_since), with freed memory kept as the benchmark keeps
+    it: the same training twice, back to back, gives the same figure; the second would report almost nothing
+    if memory the first left free for reuse were counted as held."""
+    from shared.allocator import keep_freed_memory, peak_since, start_peak
+    from shared.batches import prepare
+    from shared.config import Hyperparameters
+    from shared.runner import run
+    keep_freed_memory()
+    hp = Hyperparameters(epochs=1).resolved("torch")  # the tutorial's dense batches: 0.79 GB an epoch
+    batches = prepare(real_corpus, hp)
+    peaks = []
+    for _ in range(2):
+        start = start_peak()
+        run("torch", batches, hp, "cpu", quiet=True)
+        peaks.append(peak_since(start))
+    assert peaks[0] > 500 and abs(peaks[1] - peaks[0]) <= 0.1 * peaks[0], peaks

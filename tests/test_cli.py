@@ -51,9 +51,13 @@ def test_compare_trains_both_on_the_same_everything(capsys, tiny_env, tmp_path):
     assert records["torch-seed0.json"]["init"] == records["tf-seed0.json"]["init"] == "glorot"
     assert records["torch-seed1.json"]["step_losses"][0] == pytest.approx(records["tf-seed1.json"]["step_losses"][0],
                                                                           rel=1e-5)
-    for line in ("test accuracy", "seconds per epoch", "final loss", "loss curves agree within 0.1%"):
+    for line in ("test accuracy", "first epoch", "steady epoch", "final loss", "loss curves agree within 0.1%",
+                 "paired by seed"):
         assert line in stdout
     assert "seed 0,1" in stdout and " ± " in stdout
+    # --step auto: each framework's fastest exact step for the bag on the CPU, named in the table and records
+    assert "steps: PyTorch eager, TensorFlow XLA, padded" in stdout
+    assert records["torch-seed0.json"]["step"] == "standard" and records["tf-seed0.json"]["step"] == "captured"
 
 
 @needs("torch", "tf")
@@ -264,3 +268,25 @@ def test_ctrl_c_during_compare_keeps_finished_runs_and_leaves_no_temporary_file(
     assert not [name for name in kept if name.startswith(".")]  # no temporary file
     for name in kept:
         assert json.loads((out / name).read_text())["epochs"] == 40
+
+
+def peak_mb_of(args, env, cwd):
+    """(exit code, peak resident MB) of newsgroups-mlp run as a child process (the kernel's own count)."""
+    process = subprocess.Popen([sys.executable, "-m", "shared.cli", *args], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, cwd=cwd, env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, usage.ru_maxrss / 1024
+
+
+@pytest.mark.real_data
+@needs("torch", "tf")
+def test_compares_peak_memory_does_not_grow_with_the_seeds(real_corpus, tmp_path):
+    """Each run's batches (0.79 GB of dense tutorial batches an epoch), model and traced functions are let go
+    before the next: three seeds peak where one does."""
+    peaks = {}
+    for seeds in ("0", "0-2"):
+        code, peaks[seeds] = peak_mb_of(["compare", "--seed", seeds, "--epochs", "1", "--device", "cpu",
+                                         "--out", str(tmp_path / seeds)], dict(os.environ), tmp_path)
+        assert code == 0
+    assert abs(peaks["0-2"] - peaks["0"]) <= 0.1 * peaks["0"], peaks

@@ -81,5 +81,8 @@ def test_tf_device_selection(monkeypatch):
     with pytest.raises(UserError, match="--device gpu: TensorFlow sees no GPU"):
         resolve_device("gpu")
     monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: ["GPU:0"] if kind == "GPU" else [])
+    growing = []
+    monkeypatch.setattr(tf.config.experimental, "set_memory_growth", lambda gpu, on: growing.append((gpu, on)))
     assert resolve_device("auto") == resolve_device("gpu") == "/GPU:0"
+    assert growing[0] == ("GPU:0", True)  # memory taken as needed, not all of it at start
     assert resolve_device("cpu") == "/CPU:0"

@@ -3,6 +3,7 @@
 With NEWSGROUPS_BENCH_JSON set (CI sets it after its short benchmark run), the report built from
 that real benchmark file is checked too."""
 
+import csv
 import json
 import os
 import re
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 
 from shared.cli import main
-from shared.report import FIGURES, write_report
+from shared.report import FIGURES, TABLES, ratio_interval, verdict, write_report
 from tests.conftest import FRAMEWORKS_HERE
 
 SECTIONS = ("## Environment", "## Speed", "## Targets", "## Scaling", "## Accuracy", "## Figures")
@@ -21,7 +22,8 @@ SCALING_FIGURES = tuple(f"scaling_{axis}.png" for axis in ("batch", "hidden", "v
 
 def stats(median, rounds=3):
     return {"min": median * 0.9, "max": median * 1.1, "mean": median, "stddev": median * 0.05, "rounds": rounds,
-            "median": median, "iqr": median * 0.1, "q1": median * 0.95, "q3": median * 1.05, "iterations": 1}
+            "median": median, "iqr": median * 0.1, "q1": median * 0.95, "q3": median * 1.05, "iterations": 1,
+            "data": [median * f for f in (0.98, 1.0, 1.02)][:rounds]}
 
 
 def bench_entry(group, variant, median, device="cpu", **info):
@@ -132,11 +134,21 @@ def test_report_from_benchmark_and_records_is_complete_and_repeatable(tmp_path, 
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     text = (first / "report.md").read_text()
     machine = "Test CPU, 2 cores"
-    assert f"| PyTorch: tutorial dense epoch ÷ fastest clean epoch | ≥ 10 | 15 | yes | {machine} |" in text
-    assert f"| PyTorch: fastest clean epoch (torch) ÷ optimizer floor | ≤ 3 | 2 | yes | {machine} |" in text
-    assert f"| TensorFlow: fastest clean epoch (tf-xla-padded) ÷ optimizer floor | ≤ 4 | 4 | yes | {machine} |" in text
-    assert f"| scikit-learn MLPClassifier ÷ TensorFlow, clean epoch | ≥ 2.5 | 3 | yes | {machine} |" in text
-    assert f"| slower ÷ faster framework, fastest clean epochs | ≤ 2 | 2 | yes | {machine} |" in text
+    def target(claim, bound, value, met, where=machine):
+        return re.search(rf"\| {re.escape(claim)} \| {bound} \| {value} \| [\d.]+ – [\d.]+ \| {met} \| {where} \|", text)
+    assert target("PyTorch: tutorial dense epoch ÷ fastest clean epoch", "≥ 10", "15", "met")
+    assert target("PyTorch: fastest clean epoch (torch) ÷ optimizer floor", "≤ 3", "2", "met")
+    # 0.2 s against a 0.05 s floor, rounds 2 % apart: the interval straddles the bound
+    assert target("TensorFlow: fastest clean epoch (tf-xla-padded) ÷ optimizer floor", "≤ 4", "4", "undecided at 3 rounds")
+    assert target("scikit-learn MLPClassifier ÷ TensorFlow, clean epoch", "≥ 2.5", "3", "met")
+    assert target("slower ÷ faster framework, fastest clean epochs", "≤ 2", "2", "undecided at 3 rounds")
+    assert "| train-epoch bag cpu 3-groups | tf-xla-padded | Test CPU, 2 cores | 0.2000 |" in text
+    assert re.search(r"\| 2\.00× \(1\.9\d–2\.0\d\) \| 4\.00× \(3\.9\d–4\.0\d\) \|", text)  # × fastest, × floor
+    for name in TABLES:  # every table also as CSV, the same cells
+        assert (first / f"{name}.csv").read_text() == (second / f"{name}.csv").read_text()
+    header, cells = TABLES["targets"]
+    with open(first / "targets.csv", newline="") as table_file:
+        assert list(csv.reader(table_file)) == [list(header), *([str(c) for c in row] for row in cells)]
     assert "Test CPU" in text and "0123456789" in text and "`git checkout 0123456789 && pytest benchmarks/ --quick`" in text
     # the scaling table: slopes of the synthetic power laws, one line per framework, form and device
     assert "| batch | PyTorch bag, CPU (Test CPU, 2 cores) | 1.00 | 3 | 4,096 | 900 |" in text
@@ -154,12 +166,25 @@ def test_report_sets_a_gpu_run_beside_a_cpu_run(tmp_path, records):
     gpu_machine = "NVIDIA Test GPU (Host CPU, 16 cores)"
     assert f"| train-epoch bag gpu 3-groups | torch-graph | {gpu_machine} | 0.0090 |" in text
     assert "| train-epoch bag cpu 3-groups | torch | Test CPU, 2 cores | 0.1000 |" in text
-    assert f"| PyTorch on the GPU: fastest clean epoch, s | ≤ 0.01 | 0.009 | yes | {gpu_machine} |" in text
-    assert f"| PyTorch on the GPU: all-20 dense epoch, s | ≤ 0.3 | 0.25 | yes | {gpu_machine} |" in text
+    for claim, bound, value in (("fastest clean epoch, s", "≤ 0.01", "0.009"), ("all-20 dense epoch, s", "≤ 0.3", "0.25")):
+        assert re.search(rf"\| PyTorch on the GPU: {claim} \| {bound} \| {value} \| [\d.]+ – [\d.]+ \| met \| "
+                         rf"{re.escape(gpu_machine)} \|", text), claim
     assert "device 512" in text and "host +900" in text  # each case's own memory
     # bag on the GPU: 0.05/20 s of overhead plus value/20 ms, against value ms on the CPU: the GPU pays from
     # the first value where 0.0025 + 0.00005·v < 0.001·v, v > 2.6, i.e. from the smallest batch measured
     assert "batch size: PyTorch bag on NVIDIA Test GPU is faster than on the CPU of Test CPU, 2 cores from 16 on" in text
+
+
+@pytest.mark.parametrize("seconds, target, expected", [
+    ([1.0, 1.01, 0.99, 1.0, 1.02], ("≤", 1.5), "met"),
+    ([1.0, 1.01, 0.99, 1.0, 1.02], ("≤", 0.5), "not met"),
+    ([0.9, 1.1, 0.95, 1.05, 1.0], ("≤", 1.0), "undecided at 5 rounds"),
+    ([2.9, 3.0, 3.1], ("≥", 2.0), "met"),
+])
+def test_a_target_is_met_only_when_its_whole_interval_is(seconds, target, expected):
+    low, high = ratio_interval(seconds)
+    assert low <= np.median(seconds) <= high
+    assert verdict(target, low, high, len(seconds)) == expected
 
 
 def test_uncommitted_changes_are_marked_on_the_first_line(tmp_path):

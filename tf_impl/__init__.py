@@ -19,11 +19,13 @@ with quiet_stderr():
 from tf_impl.data import take, upload  # noqa: E402
 from tf_impl.device import configure_determinism, configure_threads, device_name, resolve_device, versions  # noqa: E402
 from tf_impl.fast import to_tensors  # noqa: E402
-from tf_impl.measure import adam_floor_seconds, peak_memory_mb, reset_peak_memory  # noqa: E402
+from tf_impl.measure import (adam_floor_seconds, peak_memory_mb, reset, reset_peak_memory, step_parts,  # noqa: E402
+                             top_operations)  # noqa: E402
 from tf_impl.model import build_model  # noqa: E402
 from tf_impl.train import (evaluate, feeder, make_optimizer, make_train_step, seed_randomness, train,  # noqa: E402
                            train_epoch)
 
 __all__ = ["adam_floor_seconds", "build_model", "configure_determinism", "configure_threads", "device_name",
            "evaluate", "feeder", "make_optimizer", "make_train_step", "peak_memory_mb", "reset_peak_memory",
-           "resolve_device", "seed_randomness", "take", "to_tensors", "train", "train_epoch", "upload", "versions"]
+           "reset", "resolve_device", "seed_randomness", "step_parts", "take", "to_tensors", "top_operations", "train", "train_epoch",
+           "upload", "versions"]

@@ -28,7 +28,15 @@ def configure_determinism(on):
 
 def resolve_device(name):
     """'auto', 'cpu' or 'gpu' -> a device string for tf.device; 'gpu' without a usable GPU is an error."""
-    has_gpu = bool(tf.config.list_physical_devices("GPU"))
+    gpus = tf.config.list_physical_devices("GPU")
+    for gpu in gpus:
+        # TensorFlow otherwise reserves nearly all of a GPU's memory when it starts, leaving none to PyTorch
+        # in the same process (compare, the benchmark); PyTorch takes memory as it needs it.
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except RuntimeError:  # TensorFlow has started: it was set then, or cannot be now
+            pass
+    has_gpu = bool(gpus)
     if name == "gpu" and not has_gpu:
         raise UserError("--device gpu: TensorFlow sees no GPU here (tf.config.list_physical_devices('GPU') is empty)")
     return "/GPU:0" if name in ("auto", "gpu") and has_gpu else "/CPU:0"

@@ -1,12 +1,14 @@
-"""What the benchmark and the tests measure in TensorFlow: the device's best at Adam's memory traffic,
-its peak memory, and the parameters and gradients read out as the shared arrays."""
+"""What the benchmark, the profile command and the tests measure in TensorFlow: the device's best at Adam's
+memory traffic, its peak memory, the parameters and gradients read out as the shared arrays, and where a
+step's time goes."""
 
 import time
 
 import numpy as np
 import tensorflow as tf
 
-from tf_impl.model import LAYERS, variables
+from tf_impl.fast import masked_loss
+from tf_impl.model import LAYERS, forward, load_weights, variables
 from tf_impl.train import compute_loss
 
 
@@ -57,3 +59,64 @@ def loss_and_gradients(model, x, y):
     with tf.GradientTape() as tape:
         loss = compute_loss(model, x, y)
     return float(loss), parameters_as_numpy(model, gradients=tape.gradient(loss, variables(model)))
+
+
+def reset(model, optimizer, initial):
+    """The model back to `initial` and Adam back to step 0, in place: a step already traced or compiled for
+    these objects runs on without tracing again (the benchmark warms a step up outside its clock)."""
+    load_weights(model, initial)
+    for variable in optimizer.variables:  # its step count and moments; the learning rate stays
+        if "learning_rate" not in variable.path:
+            variable.assign(tf.zeros_like(variable))
+
+
+def seconds_per_call(function, device, repeats):
+    """The median seconds of `function()`, waiting for the device after each call, after three warm-up calls."""
+    for _ in range(3):
+        function()
+    times = []
+    for _ in range(repeats):
+        synchronize(device)
+        start = time.perf_counter()
+        function()
+        synchronize(device)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def step_parts(model, optimizer, step, batch, kind, device, repeats=20):
+    """Median seconds of one training step on `batch` and of its nested parts: the forward pass; forward, loss
+    and backward; Adam's update alone on ready gradients; the whole step. Each part is traced by tf.function
+    as the step is, and compiled by XLA where the step is."""
+    def loss_of():
+        return masked_loss(model, *batch) if len(batch) == 3 else compute_loss(model, *batch, True)
+
+    def forward_pass():
+        return forward(model, batch[0], training=True)
+
+    def forward_backward():
+        with tf.GradientTape() as tape:
+            loss = loss_of()
+        return [tf.convert_to_tensor(g) for g in tape.gradient(loss, variables(model))]
+    with tf.device(device):
+        gradients = forward_backward()
+
+    def update():
+        optimizer.apply_gradients(zip(gradients, variables(model)))
+    parts = {name: tf.function(part, jit_compile=kind != "standard")
+             for name, part in (("forward", forward_pass), ("forward + backward", forward_backward), ("update", update))}
+    parts["step"] = lambda: step(model, optimizer, *batch)
+    with tf.device(device):
+        return {name: seconds_per_call(part, device, repeats) for name, part in parts.items()}
+
+
+def top_operations(function, device, folder, calls=5, n=10):
+    """TensorFlow's profiler over `calls` calls, written to `folder` as a trace for TensorBoard's profile plugin
+    (its op names are read there: TensorFlow offers no table of them in Python); returns ([], folder)."""
+    tf.profiler.experimental.start(str(folder))
+    with tf.device(device):
+        for _ in range(calls):
+            function()
+    synchronize(device)
+    tf.profiler.experimental.stop()
+    return [], folder

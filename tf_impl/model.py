@@ -47,6 +47,15 @@ def build_model(initial, device, form="dense", dropout=0.0):
     return weights, biases, form, dropout
 
 
+def load_weights(model, initial):
+    """The shared (weights, biases) assigned to the model's variables, in place."""
+    weights, biases, _, _ = model
+    for variables_, arrays in ((weights, initial[0]), (biases, initial[1])):
+        for name, array in arrays.items():
+            variables_[name].assign(array)
+    return model
+
+
 def forward(model, x, training=False):
     # TensorFlow passes the mode to each call; PyTorch keeps it on the module.
     weights, biases, form, dropout = model

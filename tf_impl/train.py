@@ -43,7 +43,10 @@ def train_step(model, optimizer, x, y):
 
 def train_epoch(model, optimizer, step, epoch_batches):
     """One pass over batches already on the device; the losses stay there until they are read."""
-    return [step(model, optimizer, *batch) for batch in epoch_batches]
+    # TensorFlow may place an op on a GPU when one is there, whatever its inputs; PyTorch runs an op where
+    # its tensors are. The scope keeps every op on the model's device.
+    with tf.device(variables(model)[0].device):
+        return [step(model, optimizer, *batch) for batch in epoch_batches]
 
 
 def seed_randomness(seed):
@@ -74,8 +77,15 @@ def feeder(batches, device, kind="standard"):
     return lambda rows: take(train_set, rows, batches.form)
 
 
+@tf.function(reduce_retracing=True)
+def predicted_classes(model, x):
+    # Traced like the step: run eagerly, each op of the forward pass would be dispatched from Python.
+    return tf.argmax(forward(model, x), axis=1)
+
+
 def predict(model, x):
-    return tf.argmax(forward(model, x), axis=1).numpy()
+    with tf.device(variables(model)[0].device):  # as in train_epoch
+        return predicted_classes(model, x).numpy()
 
 
 def evaluate(model, batches, device):

@@ -1,12 +1,16 @@
-"""What the benchmark and the tests measure in PyTorch: the device's best at Adam's memory traffic, its
-peak memory, and the parameters and gradients read out as the shared arrays."""
+"""What the benchmark, the profile command and the tests measure in PyTorch: the device's best at Adam's
+memory traffic, its peak memory, the parameters and gradients read out as the shared arrays, and where a
+step's time goes."""
 
 import time
 
+import numpy as np
 import torch
 from torch import nn
 
-from torch_impl.model import LAYERS
+from shared.quiet import quiet_stderr
+from torch_impl.fast import masked_loss
+from torch_impl.model import LAYERS, forward, load_weights
 from torch_impl.train import compute_loss
 
 
@@ -61,3 +65,62 @@ def loss_and_gradients(model, x, y):
     loss = compute_loss(model, x, y)
     loss.backward()
     return loss.item(), parameters_as_numpy(model, gradients=True)
+
+
+def reset(model, optimizer, initial):
+    """The model back to `initial` and Adam back to step 0, in place: a step already traced or compiled for
+    these objects runs on without tracing again (the benchmark warms a step up outside its clock)."""
+    load_weights(model, initial)
+    optimizer.state.clear()  # Adam makes its state again at the next step
+
+
+def seconds_per_call(function, device, repeats):
+    """The median seconds of `function()`, waiting for the device after each call, after three warm-up calls."""
+    for _ in range(3):
+        function()
+    times = []
+    for _ in range(repeats):
+        synchronize(device)
+        start = time.perf_counter()
+        function()
+        synchronize(device)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def step_parts(model, optimizer, step, batch, kind, device, repeats=20):
+    """Median seconds of one training step on `batch` and of its nested parts: the forward pass; forward, loss
+    and backward; Adam's update alone on ready gradients; the whole step. The parts run eagerly, or compiled
+    by torch.compile where the step is; a captured step's parts run eagerly (a CUDA graph of each part
+    would be another capture)."""
+    loss_of = (lambda: masked_loss(model, *batch)) if len(batch) == 3 else (lambda: compute_loss(model, *batch, True))
+
+    def forward_pass():
+        return forward(model, batch[0], training=True)
+
+    def forward_backward():
+        optimizer.zero_grad()
+        loss_of().backward()
+
+    def update():
+        optimizer.step()
+    if kind == "compiled":
+        forward_pass, forward_backward = torch.compile(forward_pass), torch.compile(forward_backward)
+    parts = {"forward": forward_pass, "forward + backward": forward_backward, "update": update,
+             "step": lambda: step(model, optimizer, *batch)}
+    return {name: seconds_per_call(part, device, repeats) for name, part in parts.items()}
+
+
+def top_operations(function, device, folder, calls=5, n=10):
+    """PyTorch's profiler over `calls` calls: ([(name, ms a call)] of the n operations with the most time of their
+    own, None: the table is the result, no trace is written to `folder`)."""
+    activities = [torch.profiler.ProfilerActivity.CPU]
+    if device.type == "cuda":
+        activities.append(torch.profiler.ProfilerActivity.CUDA)
+    with quiet_stderr(), torch.profiler.profile(activities=activities) as profiler:  # its tracer's start/stop lines
+        for _ in range(calls):
+            function()
+        synchronize(device)
+    key = "self_device_time_total" if device.type == "cuda" else "self_cpu_time_total"
+    events = sorted(profiler.key_averages(), key=lambda e: getattr(e, key), reverse=True)[:n]
+    return [(e.key, getattr(e, key) / calls / 1000) for e in events], None

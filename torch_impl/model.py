@@ -53,15 +53,21 @@ LAYERS = (("layer_1", "h1", "b1"), ("layer_2", "h2", "b2"), ("output_layer", "ou
 
 def build_model(initial, device, form="dense", dropout=0.0):
     """OurNet on `device`, holding the shared initial (weights, biases) instead of its own init."""
-    weights, biases = initial
+    weights, _ = initial
     model = OurNet(weights["h1"].shape[0], weights["h1"].shape[1], weights["out"].shape[1], form, dropout)
+    return load_weights(model.to(device), initial)
+
+
+def load_weights(model, initial):
+    """The shared (weights, biases) copied into the model's parameters, in place."""
+    weights, biases = initial
     with torch.no_grad():
         for layer, w, b in LAYERS:
             module = getattr(model, layer)
             weight = weights[w].T if isinstance(module, nn.Linear) else weights[w]
             module.weight.copy_(torch.from_numpy(weight))
             module.bias.copy_(torch.from_numpy(biases[b]))
-    return model.to(device)
+    return model
 
 
 def forward(model, x, training=False):

@@ -70,9 +70,14 @@ def feeder(batches, device, kind="standard"):
     return lambda rows: take(train_set, rows, batches.form)
 
 
+def predicted_classes(model, x):
+    # inference_mode: no autograd recording and no version counters; TensorFlow records nothing outside a tape.
+    with torch.inference_mode():
+        return forward(model, x).argmax(dim=1)
+
+
 def predict(model, x):
-    with torch.no_grad():
-        return forward(model, x).argmax(dim=1).cpu().numpy()
+    return predicted_classes(model, x).cpu().numpy()
 
 
 def evaluate(model, batches, device):
