@@ -78,15 +78,20 @@ def tiny_env(tiny_archive, tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def real_corpus_of():
-    """load(categories) -> the real corpus; a skip, or under CI=true a failure, where it cannot be had."""
+    """load(categories) -> the real corpus, loaded once a session; a skip, or under CI=true a failure, where it
+    cannot be had."""
+    loaded = {}
+
     def load(categories=TUTORIAL_CATEGORIES):
-        try:
-            return load_corpus(categories)
-        except UserError as error:
-            message = f"the real 20 Newsgroups data is not available ({error})"
-            if os.environ.get("CI") == "true":
-                pytest.fail(message)
-            pytest.skip(message)
+        if categories not in loaded:
+            try:
+                loaded[categories] = load_corpus(categories)
+            except UserError as error:
+                message = f"the real 20 Newsgroups data is not available ({error})"
+                if os.environ.get("CI") == "true":
+                    pytest.fail(message)
+                pytest.skip(message)
+        return loaded[categories]
     return load
 
 
@@ -96,8 +101,9 @@ def real_corpus(real_corpus_of):
 
 
 @pytest.fixture(scope="session")
-def real_runs(real_corpus):
-    """train(framework, **hyperparameters) -> RunRecord on the real corpus, each run done once a session."""
+def real_runs(real_corpus_of):
+    """train(framework, **hyperparameters) -> RunRecord on the real corpus (the hyperparameters' categories),
+    each run done once a session and each corpus vectorized once per recipe."""
     done, features = {}, {}
 
     def train(framework, **overrides):
@@ -106,9 +112,10 @@ def real_runs(real_corpus):
         if key not in done:
             from shared.batches import prepare
             from shared.vocab import vectorize
-            if hp.recipe not in features:
-                features[hp.recipe] = vectorize(real_corpus, hp.recipe)
-            done[key] = run(framework, prepare(real_corpus, hp, features[hp.recipe]), hp, "cpu",
+            corpus = real_corpus_of(hp.categories)
+            if (hp.recipe, hp.categories) not in features:
+                features[hp.recipe, hp.categories] = vectorize(corpus, hp.recipe)
+            done[key] = run(framework, prepare(corpus, hp, features[hp.recipe, hp.categories]), hp, "cpu",
                             default_threads(), quiet=True)
         return done[key]
     return train

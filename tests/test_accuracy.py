@@ -51,17 +51,6 @@ def test_same_weights_and_batches_give_the_same_accuracy_over_seeds(real_runs):
 
 
 @pytest.mark.parametrize("framework", BOTH)
-def test_clean_recipe_on_all_20_groups_reaches_85_percent(real_corpus_of, framework):
-    from shared.batches import prepare
-    from shared.cli import default_threads
-    from shared.config import Hyperparameters
+def test_clean_recipe_on_all_20_groups_reaches_85_percent(real_runs, framework):
     from shared.dataset import CATEGORIES
-    from shared.runner import run
-    from shared.vocab import vectorize
-    corpus = real_corpus_of(CATEGORIES)
-    features = vectorize(corpus, "clean")
-    accuracies = []
-    for seed in range(3):
-        hp = Hyperparameters(recipe="clean", seed=seed, categories=CATEGORIES).resolved(framework)
-        accuracies.append(run(framework, prepare(corpus, hp, features), hp, "cpu", default_threads(), quiet=True).test_accuracy)
-    assert np.mean(accuracies) >= 0.85, accuracies
+    assert mean_accuracy(real_runs, framework, range(3), recipe="clean", categories=CATEGORIES) >= 0.85

@@ -54,3 +54,31 @@ def test_a_cases_own_peak_does_not_depend_on_what_ran_before(real_corpus):
         run("torch", batches, hp, "cpu", quiet=True)
         peaks.append(peak_since(start))
     assert peaks[0] > 500 and abs(peaks[1] - peaks[0]) <= 0.1 * peaks[0], peaks
+
+
+@needs("tf")
+def test_a_finished_tensorflow_run_gives_its_memory_back():
+    """Keras' gradient all-reduce, traced, held every optimizer's and model's memory until the process ended
+    (tf_impl/train.py: make_optimizer): four trainings of a 120,000-word model, one after the other, now need
+    about what one does."""
+    import gc
+
+    import numpy as np
+    import tensorflow as tf
+
+    from shared.allocator import host_mb
+    from shared.config import Hyperparameters
+    from shared.weights import initial_weights
+    from tf_impl.model import build_model
+    from tf_impl.train import make_optimizer, make_train_step
+    hp = Hyperparameters().resolved("tf")
+    x, y = tf.constant(np.random.rand(8, 120_000).astype(np.float32)), tf.constant(np.arange(8) % 3)
+    held = []
+    for seed in range(4):
+        model = build_model(initial_weights("torch", 120_000, 100, 3, seed), "/CPU:0", "dense")
+        optimizer = make_optimizer(model, hp)
+        make_train_step("standard")(model, optimizer, x, y)
+        del model, optimizer
+        gc.collect()
+        held.append(host_mb("VmRSS"))
+    assert held[-1] - held[0] < 100, held  # each run's weights and Adam's moments: 144 MB
