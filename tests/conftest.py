@@ -58,6 +58,15 @@ def write_archive(path, posts_per_category=(24, 12), members=None):
     return path
 
 
+@pytest.fixture(autouse=True)
+def allocator_left_as_it_is(monkeypatch):
+    """The CLI keeps freed host memory for reuse (shared/allocator.py), a setting for a whole process. Run in
+    this one, it would hold every freed block up to 1 GiB for the rest of the suite; tests/test_allocator.py
+    tests the setting in processes of their own."""
+    import shared.cli
+    monkeypatch.setattr(shared.cli, "keep_freed_memory", lambda: None)
+
+
 @pytest.fixture(scope="session")
 def tiny_archive(tmp_path_factory):
     return write_archive(tmp_path_factory.mktemp("archive") / "20news-bydate.tar.gz")

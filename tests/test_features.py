@@ -164,3 +164,17 @@ def test_the_worked_example_in_batches_doc_is_what_get_batch_makes():
     bag, _ = get_batch(features, labels, rows, "bag")
     shown = ", ".join(f"{name}={[int(v) for v in getattr(bag, name)]}" for name in bag._fields)
     assert f"Bag({shown})" in doc
+
+
+def test_auto_takes_each_frameworks_fastest_step_and_a_seeded_one_when_asked():
+    from shared.config import FASTEST_STEP
+    for framework in ("torch", "tf"):
+        for form in ("dense", "sparse", "bag"):
+            hp = Hyperparameters(recipe="clean", form=form).resolved(framework)
+            assert hp.step == FASTEST_STEP[framework, "cpu"][form] and hp.step != "auto"
+    assert Hyperparameters(recipe="clean").resolved("tf").step == "captured"  # the padded bag under XLA
+    assert Hyperparameters(recipe="clean").resolved("torch", "gpu").step == "standard"  # no CUDA graph until a GPU run
+    # XLA's dropout masks are not the seed's: --deterministic keeps TensorFlow on its traced step
+    assert Hyperparameters(recipe="clean", deterministic=True).resolved("tf").step == "standard"
+    assert Hyperparameters(recipe="clean", deterministic=True, dropout=0.0).resolved("tf").step == "captured"
+    assert Hyperparameters(recipe="clean", step="captured", deterministic=True).resolved("tf").step == "captured"

@@ -23,7 +23,6 @@ def test_the_parts_are_positive_and_add_up_to_the_step(capsys, tiny_env, tmp_pat
     result = json.loads(out.read_text())["profiles"][0]
     measured = result["measured_seconds"]
     assert all(seconds > 0 for seconds in measured.values()), measured
-    assert measured["forward + backward"] > measured["forward"]
     parts = measured["forward + backward"] + measured["update"]
     assert abs(parts - measured["step"]) <= TOLERANCE * measured["step"], measured
     assert sum(result["seconds"][p] for p in ("forward", "backward", "update", "rest")) == pytest.approx(result["seconds"]["step"])
