@@ -2,7 +2,9 @@
 
 import argparse
 import json
+import multiprocessing
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from shared.dataset import (ARCHIVE_ENV, REMOVABLE, TUTORIAL_CATEGORIES, carve_v
                             parse_categories, parse_remove)
 from shared.errors import UserError
 from shared.profiling import profile, profile_table
-from shared.record import check_writable, machine_info, save_record, write_atomically
+from shared.record import check_writable, load_record, machine_info, save_record, write_atomically
 from shared.report import write_report
 from shared.runner import implementation, installed_frameworks, run
 from shared.scaling import FRAMEWORK_NAMES
@@ -232,21 +234,54 @@ def compare_command(args):
     check_writable(args.out)
     for framework in FRAMEWORKS:
         hyperparameters(args, args.seed[0]).resolved(framework)  # refuses what cannot run, before anything starts
-    kinds = start_frameworks(FRAMEWORKS, args)
-    corpus = corpus_for(args)
-    records, features = {framework: [] for framework in FRAMEWORKS}, None
+    corpus, features = corpus_for(args), None
+    init = args.init or (CLEAN_INIT if args.recipe == "clean" else COMPARE_INIT)
     for seed in args.seed:
-        init = args.init or (CLEAN_INIT if args.recipe == "clean" else COMPARE_INIT)
-        hps = {f: hyperparameters(args, seed, init).resolved(f, kinds[f]) for f in FRAMEWORKS}
-        batches = prepare(corpus, hps["torch"], features)  # one set of batches, fed to both
+        batches = prepare(corpus, hyperparameters(args, seed, init).resolved("torch"), features)  # one set for both
         features = batches.features
         for framework in FRAMEWORKS:
-            record = run(framework, batches, hps[framework], args.device, args.threads)
-            save_record(record, args.out / f"{framework}-seed{seed}.json")  # kept if a later run is interrupted
-            records[framework].append(record)
+            in_a_process_of_its_own(compare_run, framework, args, seed, init, batches)
+    records = {framework: [load_record(args.out / f"{framework}-seed{seed}.json") for seed in args.seed]
+               for framework in FRAMEWORKS}
     print(comparison_table(records["torch"], records["tf"]))
     report = write_report([args.out], args.out)
     print(f"records and {report.name} -> {args.out}/")
+
+
+def in_a_process_of_its_own(function, *args):
+    """function(*args) in a fresh interpreter, waited for. Each run of compare gets one: TensorFlow keeps the
+    memory a run took (its CPU allocator's pool) until its process ends, and a little more each run, so in
+    one process the peak would grow with the seeds, and PyTorch's would add to it. A fresh process also
+    starts every run alike. The worker reports an error in its own one line; this one exits with its code."""
+    worker = multiprocessing.get_context("spawn").Process(target=worker_main, args=(function, *args))
+    worker.start()
+    try:
+        worker.join()
+    except KeyboardInterrupt:  # a Ctrl-C at a terminal reaches the worker too; a signal to this process alone does not
+        os.kill(worker.pid, signal.SIGINT)
+        worker.join()
+        raise
+    if worker.exitcode:
+        raise SystemExit(1 if worker.exitcode > 0 else 130)
+
+
+def worker_main(function, *args):
+    try:
+        function(*args)
+    except UserError as error:
+        print(f"newsgroups-mlp: error: {error}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    finally:
+        sys.stdout.flush()  # a worker process ends without flushing what it printed
+
+
+def compare_run(framework, args, seed, init, batches):
+    """One run of compare, saved as it finishes: an interrupted compare keeps the runs that finished."""
+    kinds = start_frameworks([framework], args)
+    hp = hyperparameters(args, seed, init).resolved(framework, kinds[framework])
+    save_record(run(framework, batches, hp, args.device, args.threads), args.out / f"{framework}-seed{seed}.json")
 
 
 def profile_command(args):

@@ -110,3 +110,12 @@ def write_atomically(path, text):
 
 def save_record(record, path):
     write_atomically(path, json.dumps(record.as_dict(), indent=1) + "\n")
+
+
+def record_from(data):
+    """A RunRecord from a record's JSON dict (fields a newer record has and this code does not know are left out)."""
+    return RunRecord(**{k: v for k, v in data.items() if k in RunRecord.__dataclass_fields__})
+
+
+def load_record(path):
+    return record_from(json.loads(Path(path).read_text()))

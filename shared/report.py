@@ -15,7 +15,7 @@ import numpy as np
 
 from shared.errors import UserError
 from shared.figures import FIGURES, accuracy_figure, epoch_figure, loss_figure, scaling_figure
-from shared.record import RunRecord, write_atomically
+from shared.record import record_from, write_atomically
 from shared.scaling import AXES, FRAMEWORK_NAMES, crossovers, slopes
 from shared.stats import paired_difference, sample_std, unpaired_difference
 
@@ -39,7 +39,7 @@ def load_inputs(paths):
                 b["machine"] = data["label"]
             benches.append(data)
         elif isinstance(data, dict) and "step_losses" in data:
-            records.append(RunRecord(**{k: v for k, v in data.items() if k in RunRecord.__dataclass_fields__}))
+            records.append(record_from(data))
         else:
             raise UserError(f"{path} is neither a pytest-benchmark JSON nor a newsgroups-mlp run record")
     if not benches and not records:
