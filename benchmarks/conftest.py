@@ -123,6 +123,33 @@ def initial_of(hp, batches):
     return initial_weights(hp.init, batches.features.vocab_size, hp.hidden, batches.n_classes, hp.seed)
 
 
+def memory_available_mb():
+    """What Linux says a new allocation can have without swapping (MemAvailable), in MB; None elsewhere."""
+    try:
+        with open("/proc/meminfo") as info:
+            return next(int(line.split()[1]) for line in info if line.startswith("MemAvailable:")) / 1024
+    except (OSError, StopIteration):
+        return None
+
+
+def memory_needed_mb(hp, batches):
+    """About what a training case holds at its peak: four float32 copies of every weight (the weights, their
+    gradient, Adam's two moments) and the dense batches alive at once (an epoch's where they are made
+    before the clock, else the one being made and the one training)."""
+    n_params = (batches.features.vocab_size + hp.hidden + batches.n_classes + 2) * hp.hidden + batches.n_classes
+    batch = batches.batch_size * batches.features.vocab_size * 4 if batches.form == "dense" else 0
+    alive = batches.steps_per_epoch if fits_before_the_clock(batches) else 2
+    return (16 * n_params + alive * batch) / 2**20
+
+
+def skip_without_memory(hp, batches, available=None):
+    """A skip that says how much memory the case needs, where this machine has less free."""
+    available = memory_available_mb() if available is None else available
+    needed = memory_needed_mb(hp, batches)
+    if available is not None and needed > available:
+        pytest.skip(f"needs about {needed:,.0f} MB of memory; this machine has {available:,.0f} MB free")
+
+
 def fresh_model(impl, hp, batches, placed):
     """(model, optimizer, step) from the shared initial weights; a skip that says why for a step this
     device cannot run."""

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from benchmarks.conftest import describe, framework_or_skip, fresh_model, initial_of, timed
+from benchmarks.conftest import describe, framework_or_skip, fresh_model, initial_of, skip_without_memory, timed
 from benchmarks.peers import (adam_floor_seconds, linear_baseline, mlp_accuracy, mlp_classifier, mlp_epoch,
                               n_parameters)
 from shared.fast import fits_before_the_clock
@@ -60,7 +60,7 @@ def optimizer_floor(impl, placed, batches, hp, settings, device):
 
 def posts_trained_on(batches):
     """The posts one epoch trains on (the tutorial recipe drops the last partial batch: 1,650 of 1,774)."""
-    return sum(len(rows) for rows in batches.rows(0))
+    return sum(len(rows) for rows in batches.epoch_rows(0))
 
 
 @pytest.mark.parametrize("categories", ["3", "20"])
@@ -87,6 +87,7 @@ def test_train_epoch(benchmark, settings, problems, memory, variant, form, devic
         floor = optimizer_floor(None, None, batches, hp, settings, "cpu")
     else:
         hp, batches = problems(form, categories, framework=framework, step=step)
+        skip_without_memory(hp, batches)
         impl, placed = framework_or_skip(framework, device)
         memory.start(impl, placed)
         model, optimizer, train_step = fresh_model(impl, hp, batches, placed)
@@ -165,7 +166,7 @@ def warmed(impl, placed):
         model, optimizer, step = fresh_model(impl, hp, batches, placed)
         build = impl.feeder(batches, placed, hp.step)
         start = time.perf_counter()
-        read_back(impl.train_epoch(model, optimizer, step, [build(batches.rows(0)[0])]))
+        read_back(impl.train_epoch(model, optimizer, step, [build(batches.epoch_rows(0)[0])]))
         impl.evaluate(model, batches, placed)
         seconds = time.perf_counter() - start
         impl.reset(model, optimizer, initial_of(hp, batches))

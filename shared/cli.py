@@ -2,9 +2,7 @@
 
 import argparse
 import json
-import multiprocessing
 import os
-import signal
 import sys
 from pathlib import Path
 
@@ -19,7 +17,7 @@ from shared.errors import UserError
 from shared.profiling import profile, profile_table
 from shared.record import check_writable, load_record, machine_info, save_record, write_atomically
 from shared.report import write_report
-from shared.runner import implementation, installed_frameworks, run
+from shared.runner import implementation, in_a_process_of_its_own, installed_frameworks, run
 from shared.scaling import FRAMEWORK_NAMES
 from shared.side_by_side import render
 from shared.stats import paired_difference, sample_std
@@ -246,35 +244,6 @@ def compare_command(args):
     print(comparison_table(records["torch"], records["tf"]))
     report = write_report([args.out], args.out)
     print(f"records and {report.name} -> {args.out}/")
-
-
-def in_a_process_of_its_own(function, *args):
-    """function(*args) in a fresh interpreter, waited for. Each run of compare gets one: TensorFlow keeps the
-    memory a run took (its CPU allocator's pool) until its process ends, and a little more each run, so in
-    one process the peak would grow with the seeds, and PyTorch's would add to it. A fresh process also
-    starts every run alike. The worker reports an error in its own one line; this one exits with its code."""
-    worker = multiprocessing.get_context("spawn").Process(target=worker_main, args=(function, *args))
-    worker.start()
-    try:
-        worker.join()
-    except KeyboardInterrupt:  # a Ctrl-C at a terminal reaches the worker too; a signal to this process alone does not
-        os.kill(worker.pid, signal.SIGINT)
-        worker.join()
-        raise
-    if worker.exitcode:
-        raise SystemExit(1 if worker.exitcode > 0 else 130)
-
-
-def worker_main(function, *args):
-    try:
-        function(*args)
-    except UserError as error:
-        print(f"newsgroups-mlp: error: {error}", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    finally:
-        sys.stdout.flush()  # a worker process ends without flushing what it printed
 
 
 def compare_run(framework, args, seed, init, batches):

@@ -29,7 +29,7 @@ def capacity(features, batches):
 def padded_shape(batches):
     """(posts, entries) every padded batch of the run has: a full batch, and the run's fullest one."""
     epochs = batches.epochs if batches.recipe == "clean" else 1  # unshuffled epochs are all alike
-    rows = [rows for epoch in range(epochs) for rows in batches.rows(epoch)]
+    rows = [rows for epoch in range(epochs) for rows in batches.epoch_rows(epoch)]
     return batches.batch_size, capacity(batches.features.train, rows)
 
 

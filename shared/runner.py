@@ -6,6 +6,10 @@ each framework is needed only when it is used.
 
 import importlib
 import importlib.util
+import multiprocessing
+import os
+import signal
+import sys
 
 from shared.errors import UserError
 from shared.record import RunRecord, library_versions, machine_info
@@ -53,3 +57,32 @@ def run(framework, batches, hp, device="auto", threads=None, quiet=False):
         device=impl.device_name(placed), threads=threads, versions=library_versions(impl.versions()),
         step_losses=log.step_losses, epoch_seconds=log.epoch_seconds, train_seconds=sum(log.epoch_seconds),
         test_accuracy=accuracy, machine=machine_info())
+
+
+def in_a_process_of_its_own(function, *args):
+    """function(*args) in a fresh interpreter, waited for. Each run of compare gets one: TensorFlow keeps the
+    memory a run took (its CPU allocator's pool) until its process ends, and a little more each run, so in
+    one process the peak would grow with the seeds, and PyTorch's would add to it. A fresh process also
+    starts every run alike. The worker reports an error in its own one line; this one exits with its code."""
+    worker = multiprocessing.get_context("spawn").Process(target=worker_main, args=(function, *args))
+    worker.start()
+    try:
+        worker.join()
+    except KeyboardInterrupt:  # a Ctrl-C at a terminal reaches the worker too; a signal to this process alone does not
+        os.kill(worker.pid, signal.SIGINT)
+        worker.join()
+        raise
+    if worker.exitcode:
+        raise SystemExit(1 if worker.exitcode > 0 else 130)
+
+
+def worker_main(function, *args):
+    try:
+        function(*args)
+    except UserError as error:
+        print(f"newsgroups-mlp: error: {error}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    finally:
+        sys.stdout.flush()  # a worker process ends without flushing what it printed

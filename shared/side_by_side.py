@@ -73,10 +73,12 @@ SECTIONS = [
      "explicitly to <code>apply_gradients</code>, made dense first: Keras' Adam would square a bag's "
      "<code>IndexedSlices</code> row by row before adding a word's repeats, another update than the dense one."),
     ("The training loop", "train.py", ["train_epoch", "seed_randomness", "train", "feeder"],
-     "The same loop, line for line, over the same batches. Each epoch's batches are made before its clock starts; "
-     "the losses stay on the device until the epoch ends, so the clock counts queued GPU work and nothing waits "
-     "mid-epoch. Which step runs (<code>hp.step</code>) is the last part's subject; by default it is "
-     "<code>train_step</code> as it stands, eager in PyTorch and traced by <code>tf.function</code> in TensorFlow."),
+     "The same loop, line for line, over the same batches. Each epoch's batches are made before its clock starts "
+     "where an epoch fits in 2 GB (else one at a time inside it); the losses stay on the device until the epoch "
+     "ends, so the clock counts queued GPU work and nothing waits mid-epoch. Which step runs "
+     "(<code>hp.step</code>) is the last part's subject: by default each framework's fastest exact one, which is "
+     "<code>train_step</code> as it stands (eager in PyTorch, traced by <code>tf.function</code> in TensorFlow) "
+     "except for TensorFlow's bag of words, which takes the padded step under XLA."),
     ("Batches made where the model runs", "data.py", ["upload", "take"],
      "The corpus is a CSR matrix of a few MB (<code>shared/batches.py</code> works a three-post example through: "
      "its arrays and the dense, sparse and bag batch they make). It is copied to the device once; each batch is "
@@ -121,9 +123,10 @@ SECTIONS = [
      "<code>.to(device)</code> moves it; TensorFlow converts inside a <code>tf.device</code> scope."),
     ("What the device can do at best", "measure.py", ["synchronize", "adam_floor_seconds", "reset_peak_memory",
                                                       "peak_memory_mb"],
-     "The benchmark's floor for an epoch: the memory traffic of Adam's update, timed with the framework's own "
-     "element-wise ops on the device that trains, waiting for it (<code>torch.cuda.synchronize</code> for one "
-     "device; <code>tf.test.experimental.sync_devices</code> for all of them). Peak device memory is reset and "
+     "The benchmark's floor for an epoch on a GPU: the memory traffic of Adam's update, timed with the framework's "
+     "own element-wise ops on the device that trains, waiting for it (<code>torch.cuda.synchronize</code> for one "
+     "device; <code>tf.test.experimental.sync_devices</code> for all of them). On the CPU the floor is numpy's "
+     "passes on the same threads (<code>benchmarks/peers.py</code>), the same for both frameworks. Peak device memory is reset and "
      "read per case. The GPU paths are not yet run on a GPU."),
     ("Where a step's time goes", "measure.py", ["seconds_per_call", "step_parts", "top_operations"],
      "What <code>newsgroups-mlp profile</code> prints: the step and its nested parts, each run the way the step "
@@ -205,7 +208,7 @@ def render():
                      f'<div class="pair">{"".join(columns)}</div><p class="why">{why}</p></section>')
     parts.insert(FAST_FROM, '<h2 id="fast" class="part">Making it fast</h2><p class="why">Everything above is the '
                  "network and its training as a learner reads them. What follows exists for speed and for measuring "
-                 "it: other forms of the same step, batches of one shape, and the floors the benchmark divides by. "
+                 "it: other versions of the same step, batches of one shape, and the floors the benchmark divides by. "
                  "None of it changes what is computed (the parity tests hold each form to the plain one).</p>")
     toc = [f'<li value="{n}"><a href="#s{n}">{html.escape(title)}</a></li>' for n, (title, *_) in enumerate(SECTIONS, 1)]
     toc = "".join(toc[:FAST_FROM]) + '<li class="part"><a href="#fast"><em>Making it fast</em></a></li>' + "".join(toc[FAST_FROM:])

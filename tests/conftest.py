@@ -17,6 +17,10 @@ from shared.dataset import CATEGORIES, TUTORIAL_CATEGORIES, load_corpus
 from shared.errors import UserError
 from shared.runner import implementation, installed_frameworks, run
 
+# TensorFlow's CPU allocator (oneDNN's) keeps a pool of the most its tensors ever took, for the life of the
+# process (LESSONS §4); the suite runs dozens of trainings in one process, so there it takes memory from the
+# system allocator and gives it back. What is computed is the same; only the tests run this way.
+os.environ.setdefault("TF_ONEDNN_USE_SYSTEM_ALLOCATOR", "true")
 FRAMEWORKS_HERE = installed_frameworks()
 # TensorFlow takes its thread count only before its first op: set it once, for the whole session.
 for _framework in FRAMEWORKS_HERE:

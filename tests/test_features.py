@@ -89,9 +89,9 @@ def test_capacity_is_the_fullest_batch_of_the_run(tiny_corpus):
     hp = Hyperparameters(recipe="clean", batch_size=10, epochs=4).resolved("torch")
     batches = prepare(tiny_corpus, hp)
     lengths = np.diff(batches.features.train.indptr)
-    fullest = max(lengths[rows].sum() for epoch in range(4) for rows in batches.rows(epoch))
+    fullest = max(lengths[rows].sum() for epoch in range(4) for rows in batches.epoch_rows(epoch))
     assert padded_shape(batches) == (10, fullest) and fullest < np.sort(lengths)[-10:].sum()  # tighter than the longest posts' bound
-    assert capacity(batches.features.train, batches.rows(0)) == max(lengths[rows].sum() for rows in batches.rows(0))
+    assert capacity(batches.features.train, batches.epoch_rows(0)) == max(lengths[rows].sum() for rows in batches.epoch_rows(0))
 
 
 def test_padding_refuses_a_batch_over_the_capacity():
@@ -178,3 +178,15 @@ def test_auto_takes_each_frameworks_fastest_step_and_a_seeded_one_when_asked():
     assert Hyperparameters(recipe="clean", deterministic=True).resolved("tf").step == "standard"
     assert Hyperparameters(recipe="clean", deterministic=True, dropout=0.0).resolved("tf").step == "captured"
     assert Hyperparameters(recipe="clean", step="captured", deterministic=True).resolved("tf").step == "captured"
+
+
+def test_every_epoch_has_all_its_batches_where_they_are_made_inside_the_clock(tiny_corpus, monkeypatch):
+    """Unshuffled epochs made before the clock are made once and reused; made batch by batch inside it (the
+    dense tutorial on all 20 groups), each epoch makes its own."""
+    import shared.fast
+    hp = Hyperparameters(recipe="tutorial", batch_size=16, epochs=3).resolved("torch")
+    batches = prepare(tiny_corpus, hp)
+    for prebuilt in (shared.fast.PREBUILT_BYTES, 0):
+        monkeypatch.setattr(shared.fast, "PREBUILT_BYTES", prebuilt)
+        epochs = [[y for _, y in epoch] for epoch in batches.every_epoch(batches.host_batch)]
+        assert len(epochs) == 3 and all(len(epoch) == batches.steps_per_epoch for epoch in epochs), prebuilt

@@ -93,7 +93,7 @@ def test_batches_built_on_the_device_equal_the_host_ones(tiny_corpus, framework,
     data, = impl(framework, "data")
     batches = prepare(tiny_corpus, Hyperparameters(recipe="clean", form=form, batch_size=16).resolved(framework))
     corpus = data.upload(batches.features.train, batches.train_labels, CPU[framework])
-    for rows in batches.rows(1):
+    for rows in batches.epoch_rows(1):
         (host_x, host_y), (x, y) = batches.host_batch(rows), data.take(corpus, rows, form)
         np.testing.assert_array_equal(np.asarray(y), host_y)
         if form == "bag":
@@ -112,7 +112,7 @@ def test_a_padded_bag_gives_the_unpadded_loss_and_gradients(tiny_corpus, framewo
     model_module, data, fast, measure = impl(framework, "model", "data", "fast", "measure")
     batches = prepare(tiny_corpus, Hyperparameters(recipe="clean", form="bag", batch_size=16).resolved(framework))
     corpus = data.upload(batches.features.train, batches.train_labels, CPU[framework])
-    rows = batches.rows(0)[-1]  # the short last batch: 72 posts = 4 × 16 + 8
+    rows = batches.epoch_rows(0)[-1]  # the short last batch: 72 posts = 4 × 16 + 8
     assert len(rows) < batches.batch_size
     initial = initial_weights("glorot", batches.features.vocab_size, 100, batches.n_classes, 0)
     plain = measure.loss_and_gradients(model_module.build_model(initial, CPU[framework], "bag"),
@@ -121,7 +121,7 @@ def test_a_padded_bag_gives_the_unpadded_loss_and_gradients(tiny_corpus, framewo
     x, y, mask = fast.captured_feeder(corpus, batches)(rows)
     assert len(x.words) == shape[1] and len(y) == batches.batch_size and float(np.asarray(mask).sum()) == len(rows)
     with pytest.raises(ValueError, match="does not fit the padded shape"):  # never cut short
-        fast.pad(*data.take(corpus, batches.rows(0)[0], "bag"), (batches.batch_size, 10))
+        fast.pad(*data.take(corpus, batches.epoch_rows(0)[0], "bag"), (batches.batch_size, 10))
     model = model_module.build_model(initial, CPU[framework], "bag")
     if framework == "torch":
         model.zero_grad()
@@ -248,7 +248,7 @@ def test_the_captured_steps_input_plumbing_round_trips(tiny_corpus):
     from torch_impl.fast import _rebuild, _tensors_of, captured_feeder
     batches = prepare(tiny_corpus, Hyperparameters(recipe="clean", form="bag", batch_size=16).resolved("torch"))
     corpus = upload(batches.features.train, batches.train_labels, "cpu")
-    batch = captured_feeder(corpus, batches)(batches.rows(0)[-1])
+    batch = captured_feeder(corpus, batches)(batches.epoch_rows(0)[-1])
     flat = _tensors_of(batch)
     assert len(flat) == 6 and all(isinstance(t, torch.Tensor) for t in flat)
     again = _rebuild(batch, [t.clone() for t in flat])

@@ -22,10 +22,8 @@ def make_optimizer(model, hp):
     # gradients take smaller early steps in TensorFlow. The TF 1 tutorial's AdamOptimizer did the same.
     optimizer = tf.keras.optimizers.Adam(learning_rate=hp.lr, beta_1=0.9, beta_2=0.999, epsilon=hp.adam_eps)
     optimizer.build(variables(model))  # make its slots now, outside any traced function
-    # Keras first sums the gradients over a distribution strategy's replicas. With one device that sum is
-    # the gradients as they are, and traced by tf.function it keeps the optimizer's and the model's memory
-    # after the run is over (144 MB a tutorial run, until the process ends: tests/test_allocator.py).
-    # PyTorch's optimizer has no such step. Skipped, the update is the same (the parity tests).
+    # Keras sums gradients over replicas first (PyTorch does not); on one device that is the identity, and
+    # traced it keeps every run's weights and moments alive (LESSONS §4), so it is skipped: the same update.
     optimizer._all_reduce_sum_gradients = list
     return optimizer
 

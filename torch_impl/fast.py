@@ -72,8 +72,11 @@ def captured(step):
         return loss.clone()  # the next replay overwrites it
 
     def record(step, model, optimizer, batch):
-        # One warm-up step on a side stream makes Adam's state and the library handles; then the
-        # weights and Adam's state go back to where they were, so the first replay is step one.
+        # capturable: Adam keeps its step count on the GPU, so the graph can replay the update. One warm-up
+        # step on a side stream makes Adam's state and the library handles; then the weights and Adam's
+        # state go back to where they were, so the first replay is step one.
+        for group in optimizer.param_groups:
+            group["capturable"] = True
         saved = [p.detach().clone() for p in variables(model)]
         side = torch.cuda.Stream()
         side.wait_stream(torch.cuda.current_stream())
