@@ -13,7 +13,7 @@ def bag_layer(bag, weight):
     # The same sum read as an embedding bag: gather the weight rows of the words, scale each by the
     # word's value in the post, add them up per post. TensorFlow has no fused embedding-bag op that XLA
     # compiles, so it is written out; the segment sum takes post ids where PyTorch's embedding_bag takes
-    # offsets. A post's count comes from offsets, so a padded batch's extra posts get rows of their own too.
+    # offsets. How many posts there are comes from offsets' length, extra posts included.
     vectors = tf.gather(weight, bag.words) * bag.values[:, None]
     return tf.math.unsorted_segment_sum(vectors, bag.posts, num_segments=tf.shape(bag.offsets)[0])
 
