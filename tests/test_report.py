@@ -115,7 +115,7 @@ def records(tiny_archive, tmp_path_factory):
     os.environ.update(env)
     try:
         command = ["compare", "--seed", "0-1"] if len(FRAMEWORKS_HERE) == 2 else ["train", "--framework", FRAMEWORKS_HERE[0]]
-        out = folder if command == ["compare"] else folder / "run.json"
+        out = folder if command[0] == "compare" else folder / "run.json"
         assert main([*command, "--epochs", "3", "--batch-size", "16", "--device", "cpu", "--out", str(out)]) == 0
     finally:
         for k, v in saved.items():
