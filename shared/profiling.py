@@ -7,12 +7,31 @@ rest: framework overhead, launches, the step's own bookkeeping. Then the framewo
 the operations that take the time (PyTorch: a table; TensorFlow: a trace for TensorBoard).
 """
 
+import time
+
+import numpy as np
+
 from shared.config import STEP_NAMES
 from shared.runner import implementation
 from shared.scaling import FRAMEWORK_NAMES
 from shared.weights import initial_weights
 
 PARTS = ("forward", "backward", "update", "rest", "step")
+
+
+def median_seconds(function, wait, repeats):
+    """The median seconds of `function()` over `repeats` calls after three warm-up calls, `wait()` (the
+    framework's wait for its device) before and after each timed one."""
+    for _ in range(3):
+        function()
+    times = []
+    for _ in range(repeats):
+        wait()
+        start = time.perf_counter()
+        function()
+        wait()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
 
 
 def profile(framework, batches, hp, device, trace_folder, repeats=20):

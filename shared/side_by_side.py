@@ -128,7 +128,7 @@ SECTIONS = [
      "device; <code>tf.test.experimental.sync_devices</code> for all of them). On the CPU the floor is numpy's "
      "passes on the same threads (<code>benchmarks/peers.py</code>), the same for both frameworks. Peak device memory is reset and "
      "read per case. The GPU paths are not yet run on a GPU."),
-    ("Where a step's time goes", "measure.py", ["seconds_per_call", "step_parts", "top_operations"],
+    ("Where a step's time goes", "measure.py", ["step_parts", "top_operations"],
      "What <code>newsgroups-mlp profile</code> prints: the step and its nested parts, each run the way the step "
      "runs and timed as the median of many calls, waiting for the device after each. TensorFlow traces each part "
      "with <code>tf.function</code> (and XLA where the step uses it); PyTorch runs them eagerly, or through "

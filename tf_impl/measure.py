@@ -7,6 +7,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
+from shared.profiling import median_seconds
 from tf_impl.fast import masked_loss
 from tf_impl.model import LAYERS, forward, load_weights, variables
 from tf_impl.train import compute_loss
@@ -70,20 +71,6 @@ def reset(model, optimizer, initial):
             variable.assign(tf.zeros_like(variable))
 
 
-def seconds_per_call(function, device, repeats):
-    """The median seconds of `function()`, waiting for the device after each call, after three warm-up calls."""
-    for _ in range(3):
-        function()
-    times = []
-    for _ in range(repeats):
-        synchronize(device)
-        start = time.perf_counter()
-        function()
-        synchronize(device)
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
-
-
 def step_parts(model, optimizer, step, batch, kind, device, repeats=20):
     """Median seconds of one training step on `batch` and of its nested parts: the forward pass; forward, loss
     and backward; Adam's update alone on ready gradients; the whole step. Each part is traced by tf.function
@@ -107,7 +94,7 @@ def step_parts(model, optimizer, step, batch, kind, device, repeats=20):
              for name, part in (("forward", forward_pass), ("forward + backward", forward_backward), ("update", update))}
     parts["step"] = lambda: step(model, optimizer, *batch)
     with tf.device(device):
-        return {name: seconds_per_call(part, device, repeats) for name, part in parts.items()}
+        return {name: median_seconds(part, lambda: synchronize(device), repeats) for name, part in parts.items()}
 
 
 def top_operations(function, device, folder, calls=5, n=10):

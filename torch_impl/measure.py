@@ -4,10 +4,10 @@ step's time goes."""
 
 import time
 
-import numpy as np
 import torch
 from torch import nn
 
+from shared.profiling import median_seconds
 from shared.quiet import quiet_stderr
 from torch_impl.fast import masked_loss
 from torch_impl.model import LAYERS, forward, load_weights
@@ -74,20 +74,6 @@ def reset(model, optimizer, initial):
     optimizer.state.clear()  # Adam makes its state again at the next step
 
 
-def seconds_per_call(function, device, repeats):
-    """The median seconds of `function()`, waiting for the device after each call, after three warm-up calls."""
-    for _ in range(3):
-        function()
-    times = []
-    for _ in range(repeats):
-        synchronize(device)
-        start = time.perf_counter()
-        function()
-        synchronize(device)
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
-
-
 def step_parts(model, optimizer, step, batch, kind, device, repeats=20):
     """Median seconds of one training step on `batch` and of its nested parts: the forward pass; forward, loss
     and backward; Adam's update alone on ready gradients; the whole step. The parts run eagerly, or compiled
@@ -108,7 +94,7 @@ def step_parts(model, optimizer, step, batch, kind, device, repeats=20):
         forward_pass, forward_backward = torch.compile(forward_pass), torch.compile(forward_backward)
     parts = {"forward": forward_pass, "forward + backward": forward_backward, "update": update,
              "step": lambda: step(model, optimizer, *batch)}
-    return {name: seconds_per_call(part, device, repeats) for name, part in parts.items()}
+    return {name: median_seconds(part, lambda: synchronize(device), repeats) for name, part in parts.items()}
 
 
 def top_operations(function, device, folder, calls=5, n=10):
