@@ -9,7 +9,9 @@ from tests.conftest import FRAMEWORKS_HERE, needs
 
 TINY = ["--batch-size", "16", "--device", "cpu", "--repeats", "30"]
 # How far forward + backward + update, each timed alone, may be from the whole step: the rest (launches,
-# the step's bookkeeping) and timing noise on a shared 2-core machine, for a step of a millisecond or two.
+# the step's bookkeeping) and timing noise on a shared 2-core machine. On the real clean recipe the rest
+# was 3 % of PyTorch's 8.8 ms step and 17 % of TensorFlow's 12.1 ms (LESSONS §5); on the tiny corpus a
+# step is all overhead, so the sum is checked on the real one.
 TOLERANCE = 0.5
 
 
@@ -23,8 +25,6 @@ def test_the_parts_are_positive_and_add_up_to_the_step(capsys, tiny_env, tmp_pat
     result = json.loads(out.read_text())["profiles"][0]
     measured = result["measured_seconds"]
     assert all(seconds > 0 for seconds in measured.values()), measured
-    parts = measured["forward + backward"] + measured["update"]
-    assert abs(parts - measured["step"]) <= TOLERANCE * measured["step"], measured
     assert sum(result["seconds"][p] for p in ("forward", "backward", "update", "rest")) == pytest.approx(result["seconds"]["step"])
     if framework == "torch":  # PyTorch's profiler names the operations; TensorFlow's writes a trace
         assert result["top_operations"] and any("embedding_bag" in op["name"] for op in result["top_operations"])
@@ -48,3 +48,14 @@ def test_profile_refuses_what_train_refuses(capsys, tiny_env, tmp_path):
     assert code == 1 and stderr == ("newsgroups-mlp: error: --step captured pads a bag of words to one shape: it needs "
                                     "--input bag, not dense\n")
     assert not out.exists()
+
+
+@pytest.mark.real_data
+@pytest.mark.parametrize("framework", FRAMEWORKS_HERE)
+def test_on_the_clean_recipe_the_parts_add_up_to_the_step(capsys, real_corpus, tmp_path, framework):
+    out = tmp_path / "profile.json"
+    assert main(["profile", "--framework", framework, "--recipe", "clean", "--device", "cpu", "--repeats", "10",
+                 "--out", str(out)]) == 0
+    measured = json.loads(out.read_text())["profiles"][0]["measured_seconds"]
+    parts = measured["forward + backward"] + measured["update"]
+    assert abs(parts - measured["step"]) <= TOLERANCE * measured["step"], measured
