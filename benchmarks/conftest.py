@@ -81,6 +81,15 @@ def corpora():
     return get
 
 
+def case_hyperparameters(form, categories, seed=0, remove=(), as_form=None, **overrides):
+    """A case's hyperparameters: the recipe of input form `form`, and one initial-weight scheme for both
+    frameworks in every case (compare's, in the tutorial recipe, not each tutorial's own)."""
+    recipe = RECIPE_OF_FORM[form]
+    hp = Hyperparameters(recipe=recipe, form=as_form or form, seed=seed, remove=remove,
+                         categories=CATEGORY_SETS[categories], init=COMPARE_INIT if recipe == "tutorial" else None)
+    return replace(hp, **overrides)
+
+
 @pytest.fixture(scope="session")
 def problems(corpora):
     """problem(form, categories, seed) -> (hp, Batches), vectorized once per recipe and category set."""
@@ -88,11 +97,7 @@ def problems(corpora):
 
     def get(form, categories, seed=0, framework="torch", remove=(), as_form=None, **overrides):
         """The recipe of input form `form` (dense: the tutorial's, else the clean one), fed as `as_form` if given."""
-        # One initial-weight scheme for both frameworks in every case: compare's, not each tutorial's own.
-        hp = Hyperparameters(recipe=RECIPE_OF_FORM[form], form=as_form or form, seed=seed, remove=remove,
-                             categories=CATEGORY_SETS[categories],
-                             init=COMPARE_INIT if RECIPE_OF_FORM[form] == "tutorial" else None)
-        hp = resolved_or_skip(replace(hp, **overrides), framework)
+        hp = resolved_or_skip(case_hyperparameters(form, categories, seed, remove, as_form, **overrides), framework)
         corpus = corpora(categories, remove)
         key = hp.recipe, categories, remove
         if key not in features:
