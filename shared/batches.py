@@ -118,12 +118,15 @@ class Batches:
             yield made
 
     def test_rows(self):
+        """The test split's posts in order, in batches: of batch_size where a batch is dense (a column per word
+        of the vocabulary), else all in one (a sparse or bag batch grows with the posts' words alone)."""
         n = len(self.test_labels)
-        return [np.arange(start, min(start + self.batch_size, n)) for start in range(0, n, self.batch_size)]
+        size = self.batch_size if self.form == "dense" else n
+        return [np.arange(start, min(start + size, n)) for start in range(0, n, size)]
 
     def test(self):
-        """The whole test split in order as host arrays, in batches of batch_size, the last partial one kept;
-        made one at a time (dense, all 20 groups' test split would be 18 GB at once)."""
+        """The whole test split in order as host arrays, in test_rows' batches; made one at a time (dense, all
+        20 groups' test split would be 18 GB at once)."""
         return (get_batch(self.features.test, self.test_labels, rows, self.form) for rows in self.test_rows())
 
 

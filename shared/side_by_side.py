@@ -90,7 +90,8 @@ SECTIONS = [
      "<code>torch.inference_mode()</code> stops autograd recording what only predicts; outside a tape TensorFlow "
      "records nothing. PyTorch's forward pass runs eagerly, as its step does; TensorFlow's is traced by "
      "<code>tf.function</code>, as its step is, rather than dispatched op by op from Python. Both read the "
-     "predictions back to numpy, which waits for the device."),
+     "predictions back to numpy, which waits for the device. A sparse or bag test split is predicted in one "
+     "batch, a dense one in batches of 150 (each a column per word of the vocabulary)."),
     ("Threads, determinism and devices", "device.py", ["configure_threads", "configure_determinism", "resolve_device",
                                                        "device_name", "versions"],
      "PyTorch takes a thread count at any time; TensorFlow fixes its thread pools at its first op, so the count is "

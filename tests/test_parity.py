@@ -255,3 +255,30 @@ def test_the_captured_steps_input_plumbing_round_trips(tiny_corpus):
     assert type(again[0]) is type(batch[0]) and again[0]._fields == batch[0]._fields
     for a, b in zip(_tensors_of(again), flat):
         assert torch.equal(a, b) and a.data_ptr() != b.data_ptr()
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf"])
+@pytest.mark.parametrize("form", ["sparse", "bag"])
+def test_prediction_is_the_same_traced_or_eager_whole_or_in_batches(tiny_corpus, framework, form):
+    """evaluate predicts a sparse or bag test split in one batch, TensorFlow's forward traced: the same classes
+    as batch by batch, and as TensorFlow's eager forward."""
+    model_module, train_module, data = impl(framework, "model", "train", "data")
+    batches = prepare(tiny_corpus, Hyperparameters(recipe="clean", form=form, batch_size=16).resolved(framework))
+    initial = initial_weights("glorot", batches.features.vocab_size, 100, batches.n_classes, 3)
+    model = model_module.build_model(initial, CPU[framework], form)
+    test_set = data.upload(batches.features.test, batches.test_labels, CPU[framework])
+    n = len(batches.test_labels)
+    assert [len(rows) for rows in batches.test_rows()] == [n]
+    whole = train_module.predict(model, data.take(test_set, np.arange(n), form)[0])
+    in_batches = np.concatenate([train_module.predict(model, data.take(test_set, np.arange(i, min(i + 16, n)), form)[0])
+                                 for i in range(0, n, 16)])
+    np.testing.assert_array_equal(whole, in_batches)
+    assert len(set(whole.tolist())) > 1  # a real prediction, not one class everywhere
+    if framework == "tf":
+        import tensorflow as tf
+        tf.config.run_functions_eagerly(True)
+        try:
+            eager = train_module.predict(model, data.take(test_set, np.arange(n), form)[0])
+        finally:
+            tf.config.run_functions_eagerly(False)
+        np.testing.assert_array_equal(whole, eager)
