@@ -228,12 +228,17 @@ def train_command(args):
           f"{record.threads} threads) -> {args.out}")
 
 
+def shared_init(args):
+    """The one initial-weight scheme compare and profile give both frameworks."""
+    return args.init or (CLEAN_INIT if args.recipe == "clean" else COMPARE_INIT)
+
+
 def compare_command(args):
     check_writable(args.out)
     for framework in FRAMEWORKS:
         hyperparameters(args, args.seed[0]).resolved(framework)  # refuses what cannot run, before anything starts
     corpus, features = corpus_for(args), None
-    init = args.init or (CLEAN_INIT if args.recipe == "clean" else COMPARE_INIT)
+    init = shared_init(args)
     for seed in args.seed:
         batches = prepare(corpus, hyperparameters(args, seed, init).resolved("torch"), features)  # one set for both
         features = batches.features
@@ -256,7 +261,7 @@ def compare_run(framework, args, seed, init, batches):
 def profile_command(args):
     check_writable(args.out.parent)
     frameworks = args.framework or [f for f in FRAMEWORKS if f in installed_frameworks()]
-    init = args.init or (CLEAN_INIT if args.recipe == "clean" else COMPARE_INIT)
+    init = shared_init(args)
     for framework in frameworks:
         hyperparameters(args, args.seed, init).resolved(framework)  # refuses what train refuses, before anything starts
     kinds = start_frameworks(frameworks, args)
