@@ -42,14 +42,23 @@ def host_mb(field):
         return None
 
 
+def give_back_freed_memory():
+    """Collect what is garbage and hand what the heap then holds free (the kept blocks) back to the kernel:
+    glibc's malloc_trim; where the C library is not glibc, only the collection."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def start_peak():
     """Start measuring a peak of this process's resident memory from here: what is garbage is collected and
     the heap's free memory handed back to the kernel first (malloc_trim), so what earlier work left free for
     reuse is not counted as held, and Linux's peak counter is reset (clear_refs). Returns the resident MB
     at the start, for peak_since; None where Linux's counters are not there."""
-    gc.collect()
+    give_back_freed_memory()
     try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
         with open("/proc/self/clear_refs", "w") as refs:
             refs.write("5")
     except (OSError, AttributeError):

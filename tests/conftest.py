@@ -10,7 +10,7 @@ import tarfile
 import numpy as np
 import pytest
 
-from shared.allocator import host_mb
+from shared.allocator import give_back_freed_memory, host_mb, keep_freed_memory
 from shared.cli import default_threads
 from shared.config import Hyperparameters
 from shared.dataset import CATEGORIES, TUTORIAL_CATEGORIES, load_corpus
@@ -62,13 +62,17 @@ def write_archive(path, posts_per_category=(24, 12), members=None):
     return path
 
 
+# The host allocator as the CLI and the benchmark set it (shared/allocator.py): freed blocks kept for reuse, so a
+# training step does not fault in its gradient's pages anew (without it the 20-group trainings here run twice as
+# long). What one test's trainings left free is handed back to the kernel after it (malloc_trim), so the suite
+# holds about one test's memory at a time, not the most any test ever freed.
+keep_freed_memory()
+
+
 @pytest.fixture(autouse=True)
-def allocator_left_as_it_is(monkeypatch):
-    """The CLI keeps freed host memory for reuse (shared/allocator.py), a setting for a whole process. Run in
-    this one, it would hold every freed block up to 1 GiB for the rest of the suite; tests/test_allocator.py
-    tests the setting in processes of their own."""
-    import shared.cli
-    monkeypatch.setattr(shared.cli, "keep_freed_memory", lambda: None)
+def freed_memory_given_back():
+    yield
+    give_back_freed_memory()
 
 
 @pytest.fixture(scope="session")
