@@ -1,4 +1,12 @@
-"""The tutorials' results, reproduced and explained, on the real data (mean over seeds)."""
+"""The tutorials' results, reproduced and explained, on the real data (mean over seeds).
+
+The tutorial recipe runs here in the bag form, not the tutorials' dense one: the same network and the same
+numbers (tests/test_parity.py holds the forms to the same logits, loss, gradients and losses), trained in a
+sixth of the time, which is what keeps the suite within ten minutes on two cores. A seed's accuracy is not
+the dense run's to the digit: with lr 0.01 on raw word counts the tutorial recipe's largest loss in an epoch
+jumps between 0.0001 and 1.1 from one epoch to the next, so the two forms' different rounding of the first
+layer's sum grows until each run ends elsewhere in the seed-to-seed spread (0.83-0.95 in either form).
+"""
 
 import numpy as np
 import pytest
@@ -12,25 +20,29 @@ def mean_accuracy(real_runs, framework, seeds, **overrides):
     return float(np.mean([real_runs(framework, seed=seed, **overrides).test_accuracy for seed in seeds]))
 
 
+def tutorial_accuracy(real_runs, framework, seeds, **overrides):
+    return mean_accuracy(real_runs, framework, seeds, form="bag", **overrides)
+
+
 @needs("torch")
 def test_pytorch_tutorial_reaches_its_91_percent(real_runs):
-    assert mean_accuracy(real_runs, "torch", range(3)) >= 0.88
+    assert tutorial_accuracy(real_runs, "torch", range(3)) >= 0.88
 
 
 @needs("tf")
 def test_tensorflow_tutorial_lands_near_its_75_percent(real_runs):
-    assert 0.65 <= mean_accuracy(real_runs, "tf", range(3)) <= 0.82
+    assert 0.65 <= tutorial_accuracy(real_runs, "tf", range(3)) <= 0.82
 
 
 @needs("tf")
 def test_tensorflow_with_pytorchs_init_reaches_pytorchs_accuracy(real_runs):
-    # Five seeds: in the tutorial recipe one seed's accuracy ranges over 0.83-0.95.
-    assert mean_accuracy(real_runs, "tf", range(5), init="torch") >= 0.88
+    # Five seeds: one seed's accuracy ranges over 0.83-0.95.
+    assert tutorial_accuracy(real_runs, "tf", range(5), init="torch") >= 0.88
 
 
 @needs("torch")
 def test_pytorch_with_the_tensorflow_tutorials_init_drops_to_its_accuracy(real_runs):
-    assert mean_accuracy(real_runs, "torch", range(5), init="normal") <= 0.82
+    assert tutorial_accuracy(real_runs, "torch", range(5), init="normal") <= 0.82
 
 
 BOTH = [pytest.param("torch", marks=needs("torch")), pytest.param("tf", marks=needs("tf"))]
