@@ -3,6 +3,7 @@
 Real-data tests skip when the data cannot be had, except under CI=true, where they fail.
 """
 
+import contextlib
 import io
 import os
 import tarfile
@@ -91,6 +92,23 @@ def tiny_env(tiny_archive, tmp_path, monkeypatch):
     monkeypatch.setenv("NEWSGROUPS_ARCHIVE", str(tiny_archive))
     monkeypatch.setenv("SCIKIT_LEARN_DATA", str(tmp_path / "sklearn_data"))
     return {**os.environ}
+
+
+TINY = ["--epochs", "3", "--batch-size", "16", "--device", "cpu"]
+
+
+@pytest.fixture(scope="session")
+def tiny_compare(tiny_archive, tmp_path_factory):
+    """(stdout, folder) of one `compare --recipe clean --dropout 0` on the tiny archive, with its default three
+    seeds: tests/test_cli.py reads its table and records, tests/test_report.py makes reports of its records.
+    Each of its six runs starts a process of its own, so one compare serves both."""
+    from shared.cli import main
+    folder = tmp_path_factory.mktemp("compare")
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(io.StringIO()) as stdout:
+        patch.setenv("NEWSGROUPS_ARCHIVE", str(tiny_archive))
+        patch.setenv("SCIKIT_LEARN_DATA", str(tmp_path_factory.mktemp("sklearn_data")))
+        assert main(["compare", "--recipe", "clean", "--dropout", "0", *TINY, "--out", str(folder)]) == 0
+    return stdout.getvalue(), folder
 
 
 @pytest.fixture(scope="session")

@@ -9,12 +9,11 @@ import sys
 import pytest
 
 from shared.cli import main
-from tests.conftest import FRAMEWORKS_HERE, needs
+from tests.conftest import FRAMEWORKS_HERE, TINY, needs
 
 RECORD_KEYS = {"framework", "recipe", "input", "init", "seed", "epochs", "batch_size", "lr", "categories",
                "vocab_size", "device", "threads", "versions", "step_losses", "epoch_seconds", "train_seconds",
                "test_accuracy"}
-TINY = ["--epochs", "3", "--batch-size", "16", "--device", "cpu"]
 
 
 def cli(capsys, *args):
@@ -42,10 +41,9 @@ def test_train_writes_a_full_record(capsys, tiny_env, tmp_path, framework):
 
 
 @needs("torch", "tf")
-def test_compare_trains_both_on_the_same_everything_over_three_seeds_by_default(capsys, tiny_env, tmp_path):
-    code, stdout, _ = cli(capsys, "compare", "--recipe", "clean", "--dropout", "0", *TINY, "--out", str(tmp_path))
-    assert code == 0
-    records = {p.name: json.loads(p.read_text()) for p in tmp_path.glob("*.json")}
+def test_compare_trains_both_on_the_same_everything_over_three_seeds_by_default(tiny_compare):
+    stdout, folder = tiny_compare
+    records = {p.name: json.loads(p.read_text()) for p in folder.glob("*.json")}
     assert sorted(records) == [f"{f}-seed{s}.json" for f in ("tf", "torch") for s in range(3)]
     assert records["torch-seed0.json"]["init"] == records["tf-seed0.json"]["init"] == "glorot"
     assert records["torch-seed1.json"]["step_losses"][0] == pytest.approx(records["tf-seed1.json"]["step_losses"][0],
