@@ -49,6 +49,17 @@ def test_docs_per_second_counts_the_posts_an_epoch_trains_on(tiny_corpus):
     assert posts_trained_on(clean) == 72
 
 
+def test_each_scaling_axis_is_measured_one_way(tiny_corpus):
+    """The dense vocabulary line's largest points build their batches inside the clock; its small ones, which
+    would fit before it, do too, so one slope fits one kind of measurement."""
+    from benchmarks.test_scaling import made_in_the_clock
+    from shared.fast import fits_before_the_clock
+    dense, bag = (prepare(tiny_corpus, Hyperparameters(recipe="clean", form=form, batch_size=16).resolved("torch"))
+                  for form in ("dense", "bag"))
+    assert fits_before_the_clock(dense) and made_in_the_clock("vocab", dense)
+    assert not made_in_the_clock("vocab", bag) and not made_in_the_clock("batch", dense)
+
+
 @pytest.mark.parametrize("framework", ["torch", "tf"])
 def test_a_warmed_up_case_trains_from_its_initial_weights_without_tracing_again(tiny_corpus, framework):
     """What the accuracy and time-to-accuracy rounds start from: the step traced (or compiled) before the clock,
