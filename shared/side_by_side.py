@@ -23,7 +23,7 @@ NAMES = {"network": {"torch": "OurNet", "tf": "multilayer_perceptron"},
 
 
 # Pieces that only one side needs, shown beside an empty column.
-ONE_SIDED = {"captured": "torch"}
+ONE_SIDED = {"captured": "torch", "compiled_classes": "tf", "predicted_bag": "tf"}
 
 
 def mirrored_name(framework, name):
@@ -91,7 +91,8 @@ SECTIONS = [
      "records nothing. PyTorch's forward pass runs eagerly, as its step does; TensorFlow's is traced by "
      "<code>tf.function</code>, as its step is, rather than dispatched op by op from Python. Both read the "
      "predictions back to numpy, which waits for the device. A sparse or bag test split is predicted in one "
-     "batch, a dense one in batches of 150 (each a column per word of the vocabulary)."),
+     "batch, a dense one in batches of 150 (each a column per word of the vocabulary). TensorFlow's bag goes "
+     "further: its slicing and forward pass compiled as one program (last part)."),
     ("Threads, determinism and devices", "device.py", ["configure_threads", "configure_determinism", "resolve_device",
                                                        "device_name", "versions"],
      "PyTorch takes a thread count at any time; TensorFlow fixes its thread pools at its first op, so the count is "
@@ -118,6 +119,13 @@ SECTIONS = [
      "so one warm-up step first makes Adam's state; the weights and that state are then put back, and the first "
      "replay is step one. TensorFlow needs no such helper: XLA compiles the padded step inside "
      "<code>tf.function</code>. <strong>Not yet run on a GPU:</strong> only its plumbing is tested, on the CPU."),
+    ("A bag's prediction, compiled whole", "fast.py", ["compiled_classes", "predicted_bag"],
+     "TensorFlow's evaluation of a bag: slicing the test split and predicting it are one XLA program, compiled "
+     "on the first call for the split's number of word entries (counted on the host, so nothing waits for the "
+     "device). Run op by op, or traced without XLA, TensorFlow writes out every intermediate (the gathered "
+     "weight rows alone are entries × 100 floats) where PyTorch's <code>embedding_bag</code> adds them up as "
+     "it reads them. The same classes as the traced and the eager prediction (tested). PyTorch needs no such "
+     "helper: its eager slicing and bag are already a few kernels."),
     ("Host-fed batches", "fast.py", ["to_tensors"],
      "The way the tutorials fed the network, kept so the benchmark can show what feeding costs: a numpy batch "
      "made on the host and copied in every step. <code>torch.from_numpy</code> shares numpy's buffer and "

@@ -107,6 +107,31 @@ def test_batches_built_on_the_device_equal_the_host_ones(tiny_corpus, framework,
 
 
 @pytest.mark.parametrize("framework", ["torch", "tf"])
+@pytest.mark.parametrize("form", ["dense", "sparse", "bag"])
+def test_posts_without_a_word_are_sliced_like_the_rest(framework, form):
+    """Empty posts first, between two others and last (where a post starts at the batch's end): the batch
+    get_batch makes, in each form."""
+    import scipy.sparse
+    from shared.batches import get_batch
+    data, = impl(framework, "data")
+    features = scipy.sparse.csr_matrix(np.array([[0, 0, 0, 0], [1.5, 0, 2, 0], [0, 0, 0, 0], [0, 3, 0, 0.5],
+                                                 [0, 0, 0, 0]], dtype=np.float32))
+    labels = np.arange(5) % 3
+    corpus = data.upload(features, labels, CPU[framework])
+    for rows in (np.arange(5), np.array([4, 1, 0, 3, 2]), np.array([0, 2, 4])):
+        host_x, _ = get_batch(features, labels, rows, form)
+        x, _ = data.take(corpus, rows, form)
+        if form == "bag":
+            for name, host, built in zip(host_x._fields, host_x, x):
+                np.testing.assert_array_equal(np.asarray(built), host, err_msg=f"{name} of rows {rows}")
+        else:
+            host = host_x if form == "dense" else host_x.toarray()
+            built = x.to_dense() if framework == "torch" and form == "sparse" else \
+                (__import__("tensorflow").sparse.to_dense(x) if form == "sparse" else x)
+            np.testing.assert_array_equal(np.asarray(built), host)
+
+
+@pytest.mark.parametrize("framework", ["torch", "tf"])
 def test_a_padded_bag_gives_the_unpadded_loss_and_gradients(tiny_corpus, framework):
     """The captured step's batch: entries padded with zero weights, posts masked out of the loss."""
     model_module, data, fast, measure = impl(framework, "model", "data", "fast", "measure")
@@ -260,8 +285,8 @@ def test_the_captured_steps_input_plumbing_round_trips(tiny_corpus):
 @pytest.mark.parametrize("framework", ["torch", "tf"])
 @pytest.mark.parametrize("form", ["sparse", "bag"])
 def test_prediction_is_the_same_traced_or_eager_whole_or_in_batches(tiny_corpus, framework, form):
-    """evaluate predicts a sparse or bag test split in one batch, TensorFlow's forward traced: the same classes
-    as batch by batch, and as TensorFlow's eager forward."""
+    """evaluate predicts a sparse or bag test split in one batch, TensorFlow's forward traced (its bag's slicing
+    and forward pass compiled by XLA): the same classes as batch by batch, and as TensorFlow's eager forward."""
     model_module, train_module, data = impl(framework, "model", "train", "data")
     batches = prepare(tiny_corpus, Hyperparameters(recipe="clean", form=form, batch_size=16).resolved(framework))
     initial = initial_weights("glorot", batches.features.vocab_size, 100, batches.n_classes, 3)
@@ -282,3 +307,8 @@ def test_prediction_is_the_same_traced_or_eager_whole_or_in_batches(tiny_corpus,
         finally:
             tf.config.run_functions_eagerly(False)
         np.testing.assert_array_equal(whole, eager)
+        if form == "bag":  # what evaluate runs for a bag: slicing and forward pass in one XLA program
+            from tf_impl.fast import predicted_bag
+            compiled = predicted_bag(model, test_set, batches.features.test, np.arange(n))
+            np.testing.assert_array_equal(whole, compiled)
+            assert train_module.evaluate(model, batches, CPU[framework]) == np.mean(compiled == batches.test_labels)

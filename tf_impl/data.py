@@ -13,17 +13,24 @@ def upload(features, labels, device):
                 tf.constant(features.data), tf.constant(labels), features.shape[1])
 
 
-def take(corpus, rows, form):
+def take(corpus, rows, form, entries=None):
     """The batch (x, y) of the posts at `rows` in `form`, sliced from an uploaded corpus on its own
-    device: get_batch's arrays, made with the device's ops (shared/batches.py works one example through)."""
+    device: get_batch's arrays, made with the device's ops (shared/batches.py works one example through).
+    `entries`, the batch's number of word entries, where the caller knows it: XLA compiles the slicing
+    only with that shape given (fast.py)."""
     indptr, indices, data, labels, vocab_size = corpus
     with tf.device(indptr.device):
-        rows = tf.constant(rows, dtype=tf.int64)
+        rows = tf.convert_to_tensor(rows, dtype=tf.int64)
         starts = tf.gather(indptr, rows)
         lengths = tf.gather(indptr, rows + 1) - starts
         offsets = tf.cumsum(lengths, exclusive=True)  # where each post starts in the batch's entries
-        entries = int(tf.reduce_sum(lengths))
-        posts = tf.repeat(tf.range(len(rows), dtype=tf.int64), lengths)
+        entries = int(tf.reduce_sum(lengths)) if entries is None else entries
+        # Each entry's post: how many posts start at or before it, less one (an empty post starts where the
+        # next does; one at the end, at `entries`). PyTorch repeats each post's number `length` times;
+        # tf.repeat would do that through a posts × longest-post mask (8.5 ms against 2.6 for the 3 groups'
+        # test split), and fails under XLA.
+        starting = tf.tensor_scatter_nd_add(tf.zeros(entries + 1, tf.int64), offsets[:, None], tf.ones_like(offsets))
+        posts = tf.cumsum(starting)[:-1] - 1
         at = tf.range(entries, dtype=tf.int64) - tf.gather(offsets, posts) + tf.gather(starts, posts)  # each entry's place in the corpus
         words, values, y = tf.gather(indices, at), tf.gather(data, at), tf.gather(labels, rows)
         if form == "dense":
