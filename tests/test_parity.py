@@ -86,6 +86,19 @@ def test_dense_sparse_and_bag_give_the_same_pass(tiny_corpus, framework):
     assert_close_passes(passes["dense"], passes["bag"])
 
 
+def assert_same_batch(framework, form, x, host_x):
+    """A batch built on the device holds the host batch's numbers (each of a bag's arrays, a dense or sparse
+    batch as a matrix)."""
+    if form == "bag":
+        for name, host, built in zip(host_x._fields, host_x, x):
+            np.testing.assert_array_equal(np.asarray(built), host, err_msg=name)
+    else:
+        host = host_x if form == "dense" else host_x.toarray()
+        built = x.to_dense() if framework == "torch" and form == "sparse" else \
+            (__import__("tensorflow").sparse.to_dense(x) if form == "sparse" else x)
+        np.testing.assert_array_equal(np.asarray(built), host)
+
+
 @pytest.mark.parametrize("framework", ["torch", "tf"])
 @pytest.mark.parametrize("form", ["dense", "sparse", "bag"])
 def test_batches_built_on_the_device_equal_the_host_ones(tiny_corpus, framework, form):
@@ -96,14 +109,7 @@ def test_batches_built_on_the_device_equal_the_host_ones(tiny_corpus, framework,
     for rows in batches.epoch_rows(1):
         (host_x, host_y), (x, y) = batches.host_batch(rows), data.take(corpus, rows, form)
         np.testing.assert_array_equal(np.asarray(y), host_y)
-        if form == "bag":
-            for name, host, built in zip(host_x._fields, host_x, x):
-                np.testing.assert_array_equal(np.asarray(built), host, err_msg=name)
-        else:
-            host = host_x if form == "dense" else host_x.toarray()
-            built = x.to_dense() if framework == "torch" and form == "sparse" else \
-                (__import__("tensorflow").sparse.to_dense(x) if form == "sparse" else x)
-            np.testing.assert_array_equal(np.asarray(built), host)
+        assert_same_batch(framework, form, x, host_x)
 
 
 @pytest.mark.parametrize("framework", ["torch", "tf"])
@@ -119,16 +125,7 @@ def test_posts_without_a_word_are_sliced_like_the_rest(framework, form):
     labels = np.arange(5) % 3
     corpus = data.upload(features, labels, CPU[framework])
     for rows in (np.arange(5), np.array([4, 1, 0, 3, 2]), np.array([0, 2, 4])):
-        host_x, _ = get_batch(features, labels, rows, form)
-        x, _ = data.take(corpus, rows, form)
-        if form == "bag":
-            for name, host, built in zip(host_x._fields, host_x, x):
-                np.testing.assert_array_equal(np.asarray(built), host, err_msg=f"{name} of rows {rows}")
-        else:
-            host = host_x if form == "dense" else host_x.toarray()
-            built = x.to_dense() if framework == "torch" and form == "sparse" else \
-                (__import__("tensorflow").sparse.to_dense(x) if form == "sparse" else x)
-            np.testing.assert_array_equal(np.asarray(built), host)
+        assert_same_batch(framework, form, data.take(corpus, rows, form)[0], get_batch(features, labels, rows, form)[0])
 
 
 @pytest.mark.parametrize("framework", ["torch", "tf"])
