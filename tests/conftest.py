@@ -107,7 +107,8 @@ def tiny_compare(tiny_archive, tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(io.StringIO()) as stdout:
         patch.setenv("NEWSGROUPS_ARCHIVE", str(tiny_archive))
         patch.setenv("SCIKIT_LEARN_DATA", str(tmp_path_factory.mktemp("sklearn_data")))
-        assert main(["compare", "--recipe", "clean", "--dropout", "0", *TINY, "--out", str(folder)]) == 0
+        code = main(["compare", "--recipe", "clean", "--dropout", "0", *TINY, "--out", str(folder)])
+    assert code == 0, stdout.getvalue()
     return stdout.getvalue(), folder
 
 

@@ -126,6 +126,11 @@ def test_posts_without_a_word_are_sliced_like_the_rest(framework, form):
     corpus = data.upload(features, labels, CPU[framework])
     for rows in (np.arange(5), np.array([4, 1, 0, 3, 2]), np.array([0, 2, 4])):
         assert_same_batch(framework, form, data.take(corpus, rows, form)[0], get_batch(features, labels, rows, form)[0])
+        if framework == "tf" and form == "bag":  # evaluate's way: the same slicing inside one XLA program
+            model_module, train_module, fast = impl(framework, "model", "train", "fast")
+            model = model_module.build_model(initial_weights("glorot", 4, 100, 3, 0), CPU[framework], form)
+            np.testing.assert_array_equal(fast.predicted_bag(model, corpus, features, rows),
+                                          train_module.predict(model, data.take(corpus, rows, form)[0]))
 
 
 @pytest.mark.parametrize("framework", ["torch", "tf"])
