@@ -159,14 +159,17 @@ def next_seed(settings, problems, framework="torch", categories="3", remove=(), 
 
 
 def warmed(impl, placed):
-    """warm_up(hp, batches) for next_seed: a model, optimizer, step and batch maker whose step has been traced
-    or compiled (one step on the first batch) and whose prediction too (one evaluation), outside the clock;
-    then the weights, Adam and dropout's generator are put back, so the round starts at step one."""
+    """warm_up(hp, batches) for next_seed: a model, optimizer, step and batch maker whose step and slicing have
+    been traced or compiled (a step on a full batch and one on the short last one: each shape is a trace or
+    program of its own) and whose prediction too (one evaluation), outside the clock; then the weights and Adam
+    are put back, so the round starts at step one, and dropout's generator is seeded again (PyTorch's; the
+    masks of TensorFlow's XLA step are drawn unseeded: README, "How close are the two implementations?")."""
     def warm_up(hp, batches):
         model, optimizer, step = fresh_model(impl, hp, batches, placed)
         build = impl.feeder(batches, placed, hp.step)
         start = time.perf_counter()
-        read_back(impl.train_epoch(model, optimizer, step, [build(batches.epoch_rows(0)[0])]))
+        rows = batches.epoch_rows(0)
+        read_back(impl.train_epoch(model, optimizer, step, [build(rows[0]), build(rows[-1])]))
         impl.evaluate(model, batches, placed)
         seconds = time.perf_counter() - start
         impl.reset(model, optimizer, initial_of(hp, batches))

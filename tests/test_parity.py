@@ -145,10 +145,17 @@ def test_a_padded_bag_gives_the_unpadded_loss_and_gradients(tiny_corpus, framewo
     plain = measure.loss_and_gradients(model_module.build_model(initial, CPU[framework], "bag"),
                                        *data.take(corpus, rows, "bag"))
     shape = padded_shape(batches)
-    x, y, mask = fast.captured_feeder(corpus, batches)(rows)
+    build = fast.captured_feeder(corpus, batches)
+    x, y, mask = build(rows)
     assert len(x.words) == shape[1] and len(y) == batches.batch_size and float(np.asarray(mask).sum()) == len(rows)
+    for batch in (rows, batches.epoch_rows(2)[0]):  # TensorFlow's feeder compiles the padding: what pad gives
+        made, padded_here = build(batch), fast.pad(*data.take(corpus, batch, "bag"), shape)
+        for name, got, want in zip(x._fields + ("y", "mask"), (*made[0], *made[1:]), (*padded_here[0], *padded_here[1:])):
+            np.testing.assert_array_equal(np.asarray(got), np.asarray(want), err_msg=name)
     with pytest.raises(ValueError, match="does not fit the padded shape"):  # never cut short
         fast.pad(*data.take(corpus, batches.epoch_rows(0)[0], "bag"), (batches.batch_size, 10))
+    with pytest.raises(ValueError, match="does not fit the padded shape"):
+        build(np.arange(len(batches.train_labels)))
     model = model_module.build_model(initial, CPU[framework], "bag")
     if framework == "torch":
         model.zero_grad()

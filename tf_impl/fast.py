@@ -23,9 +23,33 @@ def pad(x, y, padded_to):
 
 
 def captured_feeder(train_set, batches):
-    """build(rows) for batches.epoch: each bag sliced from the uploaded corpus and padded to the run's one shape."""
+    """build(rows) for batches.epoch: each bag sliced from the uploaded corpus and padded to the run's one
+    shape, in one compiled program (two: a full batch and the short last one)."""
     shape = padded_shape(batches)
-    return lambda rows: pad(*take(train_set, rows, batches.form), shape)
+    lengths = np.diff(batches.features.train.indptr)
+
+    def build(rows):
+        entries = int(lengths[rows].sum())  # from the host's copy: no wait for the device
+        padding(len(rows), entries, shape)  # never cut short: checked here, where the count is known
+        with tf.device(train_set[0].device):
+            return padded_take(train_set, rows, tf.constant(entries, tf.int64), shape)
+    return build
+
+
+@tf.function(jit_compile=True)
+def padded_take(corpus, rows, entries, padded_to):
+    # Op by op, slicing and padding a bag is about thirty ops, each dispatched from Python: 3.8 ms a
+    # batch, a quarter of a 3-group training, where PyTorch's eager slicing takes 0.4 ms. As one XLA
+    # program, 1.1 ms (LESSONS §4).
+    # XLA wants the padded size of the entries up front, so take makes room for the run's fullest batch;
+    # the entries past this batch's own read on into the next posts (past the corpus' end, XLA's gather
+    # clamps), and are zeroed as pad would zero them.
+    x, y = take(corpus, rows, "bag", padded_to[1])
+    own = tf.range(padded_to[1], dtype=tf.int64) < entries
+    x = x._replace(words=tf.where(own, x.words, 0), values=tf.where(own, x.values, 0.0),
+                   posts=tf.where(own, x.posts, 0))
+    x, y, mask = pad(x, y, padded_to)
+    return x._replace(offsets=tf.minimum(x.offsets, entries)), y, mask  # extra posts start at the end, as pad's
 
 
 def masked_loss(model, x, y, mask):
@@ -41,6 +65,7 @@ def padded_step(model, optimizer, x, y, mask):
     gradients = [tf.convert_to_tensor(g) for g in tape.gradient(loss, variables(model))]  # as in train_step
     optimizer.apply_gradients(zip(gradients, variables(model)))
     return loss
+
 
 
 def captured_step(device):
