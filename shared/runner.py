@@ -65,12 +65,13 @@ def in_a_process_of_its_own(function, *args):
     one process the peak would grow with the seeds, and PyTorch's would add to it. A fresh process also
     starts every run alike. The worker reports an error in its own one line; this one exits with its code."""
     worker = multiprocessing.get_context("spawn").Process(target=worker_main, args=(function, *args))
-    worker.start()
     try:
+        worker.start()  # inside the try: a Ctrl-C while it starts must stop it too, not leave it running on
         worker.join()
     except KeyboardInterrupt:  # a Ctrl-C at a terminal reaches the worker too; a signal to this process alone does not
-        os.kill(worker.pid, signal.SIGINT)
-        worker.join()
+        if worker.pid is not None:
+            os.kill(worker.pid, signal.SIGINT)
+            worker.join()
         raise
     if worker.exitcode:
         raise SystemExit(1 if worker.exitcode > 0 else 130)

@@ -264,6 +264,25 @@ def test_ctrl_c_during_compare_keeps_finished_runs_and_leaves_no_temporary_file(
         assert json.loads((out / name).read_text())["epochs"] == 40
 
 
+def test_ctrl_c_while_a_worker_starts_stops_it(monkeypatch):
+    """compare's runs each start a process; a Ctrl-C that lands while one starts (a window the test above hit
+    once in a while, then waited on a worker left running with its pipes) must stop that worker too."""
+    import multiprocessing.context
+    import time
+    from shared.runner import in_a_process_of_its_own
+    started, start = [], multiprocessing.context.SpawnProcess.start
+
+    def start_then_ctrl_c(process):
+        start(process)
+        started.append(process)
+        raise KeyboardInterrupt
+    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", start_then_ctrl_c)
+    begun = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        in_a_process_of_its_own(time.sleep, 60)
+    assert time.monotonic() - begun < 30 and started[0].exitcode is not None
+
+
 def peak_mb_of(args, env, cwd):
     """(exit code, peak resident MB) of newsgroups-mlp run as a child process (the kernel's own count)."""
     process = subprocess.Popen([sys.executable, "-m", "shared.cli", *args], stdout=subprocess.DEVNULL,
