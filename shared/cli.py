@@ -16,13 +16,14 @@ from shared.dataset import (ARCHIVE_ENV, REMOVABLE, TUTORIAL_CATEGORIES, carve_v
 from shared.errors import UserError
 from shared.profiling import profile, profile_table
 from shared.record import check_writable, load_record, machine_info, save_record, write_atomically
-from shared.report import write_report
 from shared.runner import implementation, in_a_process_of_its_own, installed_frameworks, run
 from shared.scaling import FRAMEWORK_NAMES
-from shared.side_by_side import render
-from shared.stats import paired_difference, sample_std
 from shared.vocab import RECIPES
 from shared.weights import SCHEMES
+
+# The report (matplotlib), statistics (scipy.stats) and the side-by-side page (pygments) are imported in
+# the commands that use them: each run of compare starts a process that imports this module, and they
+# would add over a second to each (scikit-learn, for the same reason, where shared/ loads and vectorizes).
 
 DEVICES = ("auto", "cpu", "gpu")
 
@@ -247,6 +248,7 @@ def compare_command(args):
     records = {framework: [load_record(args.out / f"{framework}-seed{seed}.json") for seed in args.seed]
                for framework in FRAMEWORKS}
     print(comparison_table(records["torch"], records["tf"]))
+    from shared.report import write_report
     report = write_report([args.out], args.out)
     print(f"records and {report.name} -> {args.out}/")
 
@@ -277,12 +279,15 @@ def profile_command(args):
 
 def report_command(args):
     check_writable(args.out)
+    from shared.report import write_report
     print(f"report -> {write_report(args.inputs, args.out)}")
 
 
 def comparison_table(torch_runs, tf_runs):
     """Side by side: means (± sample std over seeds when there are several), the paired difference in
     accuracy with its interval, and how far the loss curves part."""
+    from shared.stats import paired_difference, sample_std
+
     def cell(runs, get, fmt):
         values = [get(r) for r in runs]
         text = fmt.format(np.mean(values))
@@ -335,6 +340,7 @@ def agreeing_steps(diffs, rtol):
 
 def side_by_side_command(args):
     check_writable(args.out.parent)
+    from shared.side_by_side import render
     write_atomically(args.out, render())
     print(f"side-by-side view -> {args.out}")
 

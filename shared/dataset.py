@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.datasets import fetch_20newsgroups, get_data_home, load_files
 
 from shared.errors import UserError
 
@@ -86,6 +85,7 @@ def parse_remove(text):
 def load_corpus(categories=TUTORIAL_CATEGORIES, archive=None, data_home=None, remove=()):
     """Train and test posts of `categories`, shuffled as fetch_20newsgroups(random_state=42) does, with
     the parts in `remove` stripped by scikit-learn."""
+    from sklearn.datasets import get_data_home  # scikit-learn imported where it is used: see shared/vocab.py
     archive = archive or os.environ.get(ARCHIVE_ENV) or None
     data_home = get_data_home(data_home)
     cache = Path(data_home) / SKLEARN_CACHE_FILE
@@ -117,6 +117,7 @@ class DamagedCache(Exception):
 def fetch(data_home, subset, categories, remove, archive):
     """fetch_20newsgroups for one split. A cache file it cannot load is DamagedCache: scikit-learn says so on
     stdout and would download again, or, with an archive at hand (download_if_missing off), fail."""
+    from sklearn.datasets import fetch_20newsgroups
     home = Path(data_home) / "20news_home"
     had_home = home.exists()
     said = io.StringIO()
@@ -139,6 +140,7 @@ def fetch(data_home, subset, categories, remove, archive):
 
 def build_sklearn_cache(archive, data_home):
     """Unpack `archive` safely and write scikit-learn's cache file; nothing is left on failure."""
+    from sklearn.datasets import load_files
     os.makedirs(data_home, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=data_home, prefix="20news-unpack-") as folder:
         try:

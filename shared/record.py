@@ -7,10 +7,10 @@ import platform
 import subprocess
 import tempfile
 from dataclasses import asdict, dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
-import sklearn
 
 from shared.errors import UserError
 
@@ -50,7 +50,7 @@ class RunRecord:
 
 
 def library_versions(framework_versions):
-    return {"python": platform.python_version(), "numpy": np.__version__, "scikit-learn": sklearn.__version__,
+    return {"python": platform.python_version(), "numpy": np.__version__, "scikit-learn": version("scikit-learn"),
             **framework_versions}
 
 

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 RECIPES = ("tutorial", "noleak", "clean")
 
@@ -54,6 +53,9 @@ def tutorial_vocabulary(texts):
 def vectorize(corpus, recipe, max_features=None):
     """Features of `corpus` under `recipe`; max_features keeps the clean vocabulary's most frequent words
     only (the benchmark's vocabulary axis)."""
+    # Imported here: each of compare's runs starts a process that loads this module with its batches and
+    # never vectorizes; scikit-learn takes a second and a half to import.
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
     if recipe in ("tutorial", "noleak"):
         texts = list(corpus.train_texts) + (list(corpus.test_texts) if recipe == "tutorial" else [])
         vocabulary = tutorial_vocabulary(texts)

@@ -11,8 +11,8 @@ from tests.conftest import needs
 
 
 
-# Python's import finders, behind one that finds nothing for the hidden packages: to every import
-# and importlib.util.find_spec they look as if pip never installed them.
+# Python's import finders, behind one that finds nothing for the hidden packages: to every import,
+# importlib.util.find_spec and importlib.metadata they look as if pip never installed them.
 HIDE = """import sys
 class Hide:
     def __init__(self, finders):
@@ -22,6 +22,11 @@ class Hide:
             return None
         specs = (finder.find_spec(name, path, target) for finder in self.finders if hasattr(finder, "find_spec"))
         return next((spec for spec in specs if spec is not None), None)
+    def find_distributions(self, *args, **kwargs):
+        for finder in self.finders:
+            for found in getattr(finder, "find_distributions", lambda *a, **k: [])(*args, **kwargs):
+                if found.metadata["Name"].lower() not in {hidden!r}:
+                    yield found
     def invalidate_caches(self):
         for finder in self.finders:
             getattr(finder, "invalidate_caches", lambda: None)()

@@ -17,7 +17,8 @@ def configure_determinism(on):
     # set before the first cuBLAS call. TensorFlow has one switch for all of it.
     if on:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    torch.use_deterministic_algorithms(on)
+    if on != torch.are_deterministic_algorithms_enabled():  # the switch imports torch's compiler stack: 2 s
+        torch.use_deterministic_algorithms(on)
 
 
 def resolve_device(name):
