@@ -65,11 +65,21 @@ def in_a_process_of_its_own(function, *args):
     one process the peak would grow with the seeds, and PyTorch's would add to it. A fresh process also
     starts every run alike. The worker reports an error in its own one line; this one exits with its code."""
     worker = multiprocessing.get_context("spawn").Process(target=worker_main, args=(function, *args))
+    # A Ctrl-C while the worker starts (forking it, then writing its arguments to it, until it has read them)
+    # is noted and acted on once it has started: raised in the middle, it would leave the worker running on
+    # with no one to stop it. (The worker gets Python's own handler again: a caught signal is reset at exec.)
+    interrupted = []
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
     try:
-        worker.start()  # inside the try: a Ctrl-C while it starts must stop it too, not leave it running on
+        worker.start()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    try:
+        if interrupted:
+            raise KeyboardInterrupt
         worker.join()
     except KeyboardInterrupt:  # a Ctrl-C at a terminal reaches the worker too; a signal to this process alone does not
-        if worker.pid is not None:
+        if worker.exitcode is None:
             os.kill(worker.pid, signal.SIGINT)
             worker.join()
         raise

@@ -114,8 +114,8 @@ SECTIONS = [
      "0, so they add nothing; extra posts are masked out of the loss, whose mean is over the real posts only. "
      "Same loss and gradients as unpadded (tested). TensorFlow slices and pads each batch in one XLA program "
      "(<code>padded_take</code>, 1.1 ms a batch on 3 groups): op by op it is about thirty ops, each dispatched "
-     "from Python, 3.8 ms, where PyTorch's eager slicing takes 0.4 ms. The same batch as <code>pad</code> "
-     "gives (tested)."),
+     "from Python, 3.8 ms, where PyTorch's eager slicing takes 0.4 ms. It gives the same batch as "
+     "<code>pad</code> (tested)."),
     ("Capturing a step", "fast.py", ["captured_step", "captured"],
      "A CUDA graph replays recorded kernels on recorded memory: the batch is copied into the captured input "
      "tensors, and the captured loss is cloned before the next replay overwrites it. Recording runs no kernels, "

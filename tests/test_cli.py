@@ -266,21 +266,23 @@ def test_ctrl_c_during_compare_keeps_finished_runs_and_leaves_no_temporary_file(
 
 def test_ctrl_c_while_a_worker_starts_stops_it(monkeypatch):
     """compare's runs each start a process; a Ctrl-C that lands while one starts (a window the test above hit
-    once in a while, then waited on a worker left running with its pipes) must stop that worker too."""
-    import multiprocessing.context
+    once in a while, then waited on a worker left running with its pipes) must stop that worker too: here
+    it lands just as the worker has been handed its arguments, before the parent knows its pid."""
+    import multiprocessing.popen_spawn_posix
+    import signal
     import time
     from shared.runner import in_a_process_of_its_own
-    started, start = [], multiprocessing.context.SpawnProcess.start
+    launched, launch = [], multiprocessing.popen_spawn_posix.Popen._launch
 
-    def start_then_ctrl_c(process):
-        start(process)
-        started.append(process)
-        raise KeyboardInterrupt
-    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", start_then_ctrl_c)
+    def launch_then_ctrl_c(popen, process):
+        launch(popen, process)
+        launched.append(popen)
+        os.kill(os.getpid(), signal.SIGINT)
+    monkeypatch.setattr(multiprocessing.popen_spawn_posix.Popen, "_launch", launch_then_ctrl_c)
     begun = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         in_a_process_of_its_own(time.sleep, 60)
-    assert time.monotonic() - begun < 30 and started[0].exitcode is not None
+    assert time.monotonic() - begun < 30 and launched[0].poll() is not None
 
 
 def peak_mb_of(args, env, cwd):

@@ -25,7 +25,7 @@ class Hide:
     def find_distributions(self, *args, **kwargs):
         for finder in self.finders:
             for found in getattr(finder, "find_distributions", lambda *a, **k: [])(*args, **kwargs):
-                if found.metadata["Name"].lower() not in {hidden!r}:
+                if (found.metadata["Name"] or "").lower() not in {hidden!r}:
                     yield found
     def invalidate_caches(self):
         for finder in self.finders:
@@ -58,6 +58,15 @@ def test_shared_imports_neither_framework(tmp_path):
             "print('ok')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0 and done.stdout == "ok\n", done.stderr
+
+
+def test_the_cli_module_leaves_heavy_libraries_to_the_commands_that_use_them(tmp_path):
+    """Each of compare's runs starts a process that imports shared.cli (and unpickles its batches): scikit-learn,
+    scipy.stats, matplotlib and pygments there would add over a second to each run."""
+    code = ("import sys, pickle, shared.cli, shared.batches\n"
+            "print(sorted(m for m in ('sklearn', 'scipy.stats', 'matplotlib', 'pygments') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout == "[]\n", done.stdout + done.stderr
 
 
 @needs("torch")

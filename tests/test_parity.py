@@ -5,7 +5,7 @@ import importlib
 import numpy as np
 import pytest
 
-from shared.batches import prepare
+from shared.batches import Bag, prepare
 from shared.config import Hyperparameters
 from shared.fast import padded_shape
 from shared.runner import PACKAGES
@@ -131,6 +131,16 @@ def test_posts_without_a_word_are_sliced_like_the_rest(framework, form):
             model = model_module.build_model(initial_weights("glorot", 4, 100, 3, 0), CPU[framework], form)
             np.testing.assert_array_equal(fast.predicted_bag(model, corpus, features, rows),
                                           train_module.predict(model, data.take(corpus, rows, form)[0]))
+            # and the captured feeder's: sliced and padded in one XLA program, past the corpus' last post too
+            import tensorflow as tf
+            entries = features[rows].nnz
+            room = (len(rows) + 2, entries + 3)
+            made = fast.padded_take(corpus, rows, tf.constant(entries, tf.int64), room)
+            padded_here = fast.pad(*data.take(corpus, rows, form), room)
+            for name, got, want in zip(Bag._fields + ("y", "mask"), (*made[0], *made[1:]),
+                                       (*padded_here[0], *padded_here[1:])):
+                assert got.dtype == want.dtype, name
+                np.testing.assert_array_equal(np.asarray(got), np.asarray(want), err_msg=f"{name} of rows {rows}")
 
 
 @pytest.mark.parametrize("framework", ["torch", "tf"])
@@ -154,8 +164,10 @@ def test_a_padded_bag_gives_the_unpadded_loss_and_gradients(tiny_corpus, framewo
             np.testing.assert_array_equal(np.asarray(got), np.asarray(want), err_msg=name)
     with pytest.raises(ValueError, match="does not fit the padded shape"):  # never cut short
         fast.pad(*data.take(corpus, batches.epoch_rows(0)[0], "bag"), (batches.batch_size, 10))
+    longest = np.argsort(np.diff(batches.features.train.indptr))[-batches.batch_size:]
+    assert batches.features.train[longest].nnz > shape[1]  # a full batch of posts, more entries than the room
     with pytest.raises(ValueError, match="does not fit the padded shape"):
-        build(np.arange(len(batches.train_labels)))
+        build(longest)
     model = model_module.build_model(initial, CPU[framework], "bag")
     if framework == "torch":
         model.zero_grad()

@@ -30,7 +30,8 @@ def captured_feeder(train_set, batches):
 
     def build(rows):
         entries = int(lengths[rows].sum())  # from the host's copy: no wait for the device
-        padding(len(rows), entries, shape)  # never cut short: checked here, where the count is known
+        # Never cut short: checked here, since inside the program entries past the room would be dropped silently.
+        padding(len(rows), entries, shape)
         with tf.device(train_set[0].device):
             return padded_take(train_set, rows, tf.constant(entries, tf.int64), shape)
     return build
@@ -42,8 +43,8 @@ def padded_take(corpus, rows, entries, padded_to):
     # batch, a quarter of a 3-group training, where PyTorch's eager slicing takes 0.4 ms. As one XLA
     # program, 1.1 ms (LESSONS §4).
     # XLA wants the padded size of the entries up front, so take makes room for the run's fullest batch;
-    # the entries past this batch's own read on into the next posts (past the corpus' end, XLA's gather
-    # clamps), and are zeroed as pad would zero them.
+    # the entries past this batch's own read on into the posts after its last one in the corpus (past the
+    # corpus' end, XLA's gather clamps), and are zeroed as pad would zero them.
     x, y = take(corpus, rows, "bag", padded_to[1])
     own = tf.range(padded_to[1], dtype=tf.int64) < entries
     x = x._replace(words=tf.where(own, x.words, 0), values=tf.where(own, x.values, 0.0),
@@ -65,7 +66,6 @@ def padded_step(model, optimizer, x, y, mask):
     gradients = [tf.convert_to_tensor(g) for g in tape.gradient(loss, variables(model))]  # as in train_step
     optimizer.apply_gradients(zip(gradients, variables(model)))
     return loss
-
 
 
 def captured_step(device):
