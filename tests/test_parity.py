@@ -99,6 +99,13 @@ def assert_same_batch(framework, form, x, host_x):
         np.testing.assert_array_equal(np.asarray(built), host)
 
 
+def assert_same_padded_batch(made, padded_here):
+    """Two padded bag batches (x, y, mask) hold the same arrays, of the same dtypes."""
+    for name, got, want in zip(Bag._fields + ("y", "mask"), (*made[0], *made[1:]), (*padded_here[0], *padded_here[1:])):
+        assert got.dtype == want.dtype, name
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(want), err_msg=name)
+
+
 @pytest.mark.parametrize("framework", ["torch", "tf"])
 @pytest.mark.parametrize("form", ["dense", "sparse", "bag"])
 def test_batches_built_on_the_device_equal_the_host_ones(tiny_corpus, framework, form):
@@ -135,12 +142,8 @@ def test_posts_without_a_word_are_sliced_like_the_rest(framework, form):
             import tensorflow as tf
             entries = features[rows].nnz
             room = (len(rows) + 2, entries + 3)
-            made = fast.padded_take(corpus, rows, tf.constant(entries, tf.int64), room)
-            padded_here = fast.pad(*data.take(corpus, rows, form), room)
-            for name, got, want in zip(Bag._fields + ("y", "mask"), (*made[0], *made[1:]),
-                                       (*padded_here[0], *padded_here[1:])):
-                assert got.dtype == want.dtype, name
-                np.testing.assert_array_equal(np.asarray(got), np.asarray(want), err_msg=f"{name} of rows {rows}")
+            assert_same_padded_batch(fast.padded_take(corpus, rows, tf.constant(entries, tf.int64), room),
+                                     fast.pad(*data.take(corpus, rows, form), room))
 
 
 @pytest.mark.parametrize("framework", ["torch", "tf"])
@@ -159,9 +162,7 @@ def test_a_padded_bag_gives_the_unpadded_loss_and_gradients(tiny_corpus, framewo
     x, y, mask = build(rows)
     assert len(x.words) == shape[1] and len(y) == batches.batch_size and float(np.asarray(mask).sum()) == len(rows)
     for batch in (rows, batches.epoch_rows(2)[0]):  # TensorFlow's feeder compiles the padding: what pad gives
-        made, padded_here = build(batch), fast.pad(*data.take(corpus, batch, "bag"), shape)
-        for name, got, want in zip(x._fields + ("y", "mask"), (*made[0], *made[1:]), (*padded_here[0], *padded_here[1:])):
-            np.testing.assert_array_equal(np.asarray(got), np.asarray(want), err_msg=name)
+        assert_same_padded_batch(build(batch), fast.pad(*data.take(corpus, batch, "bag"), shape))
     with pytest.raises(ValueError, match="does not fit the padded shape"):  # never cut short
         fast.pad(*data.take(corpus, batches.epoch_rows(0)[0], "bag"), (batches.batch_size, 10))
     longest = np.argsort(np.diff(batches.features.train.indptr))[-batches.batch_size:]
