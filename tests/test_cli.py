@@ -248,9 +248,16 @@ def test_ctrl_c_during_compare_keeps_finished_runs_and_leaves_no_temporary_file(
     import signal
     import time
     out = tmp_path / "compare"
-    process = subprocess.Popen([sys.executable, "-m", "shared.cli", "compare", "--seed", "0-9", "--epochs", "40",
-                                "--batch-size", "16", "--device", "cpu", "--out", str(out)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=tiny_env)
+    # A suite started in the background by a shell without job control (`make test &`) has SIGINT ignored, and
+    # compare would inherit that and ignore the Ctrl-C below: handled here while compare starts, it reaches
+    # compare as the default, as at a terminal.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "shared.cli", "compare", "--seed", "0-9", "--epochs", "40",
+                                    "--batch-size", "16", "--device", "cpu", "--out", str(out)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=tiny_env)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     deadline = time.monotonic() + 120
     while not (out / "tf-seed0.json").exists() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
