@@ -35,7 +35,8 @@ def read_back(losses):
 
 def epoch_source(impl, batches, placed, hp, feed):
     """epoch() -> the batches one timed round trains on. Device-fed: sliced on the device, before the clock
-    where they fit (as in train()). Host-fed: host arrays made before the clock, copied in each step."""
+    where they fit (as in train()); TensorFlow's captured step slices its batch itself, inside the clock.
+    Host-fed: host arrays made before the clock, copied in each step."""
     if feed == "host":
         host = batches.epoch(0)
         return lambda: (impl.to_tensors(x, y, placed) for x, y in (host if fits_before_the_clock(batches) else batches.epoch(0)))
@@ -161,7 +162,7 @@ def next_seed(settings, problems, framework="torch", categories="3", remove=(), 
 def warmed(impl, placed):
     """warm_up(hp, batches) for next_seed: a model, optimizer, step and batch maker whose step and slicing have
     been traced or compiled (a step on a full batch and one on the short last one: an unpadded step traces
-    each shape, TensorFlow's padded slicing compiles each) and whose prediction too (one evaluation), outside
+    each shape) and whose prediction too (one evaluation), outside
     the clock; then the weights and Adam are put back, so the round starts at step one, and dropout's
     generator is seeded again (PyTorch's; the masks of TensorFlow's XLA step are drawn unseeded: README,
     "How close are the two implementations?")."""

@@ -67,7 +67,7 @@ def profile_table(results, hp, batches, threads):
     for part in PARTS:
         lines.append(f"{part:<12}" + "".join(f"{1000 * r['seconds'][part]:>32.3f}" for r in results))
     lines.append("backward = (forward + backward) - forward; rest = step - (forward + backward) - update: "
-                 "overhead, launches, bookkeeping")
+                 "overhead, launches, bookkeeping (and TensorFlow's captured step slicing its batch)")
     for r in results:
         name = FRAMEWORK_NAMES[r["framework"]]
         if r["top_operations"]:

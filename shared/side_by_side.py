@@ -23,7 +23,7 @@ NAMES = {"network": {"torch": "OurNet", "tf": "multilayer_perceptron"},
 
 
 # Pieces that only one side needs, shown beside an empty column.
-ONE_SIDED = {"captured": "torch", "padded_take": "tf", "compiled_classes": "tf", "predicted_bag": "tf"}
+ONE_SIDED = {"captured": "torch", "Rows": "tf", "padded_take": "tf", "sliced_step": "tf", "compiled_classes": "tf", "predicted_bag": "tf"}
 
 
 def mirrored_name(framework, name):
@@ -108,19 +108,21 @@ SECTIONS = [
      "for them in TensorFlow (<code>shared/config.py</code>) rather than compile every step. The "
      "<em>captured</em> step pads every batch to one shape so the whole step is recorded once: a CUDA graph "
      "in PyTorch, an XLA program in TensorFlow."),
-    ("One shape for every batch", "fast.py", ["pad", "captured_feeder", "padded_take", "masked_loss", "padded_step"],
+    ("One shape for every batch", "fast.py", ["pad", "Rows", "captured_feeder", "padded_take", "masked_loss",
+                                              "padded_step"],
      "A padded batch has the run's fullest batch's number of word entries (computed from the seed's batch order "
      "before training, <code>shared/fast.py</code>) and a full batch's number of posts. Extra entries have value "
      "0, so they add nothing; extra posts are masked out of the loss, whose mean is over the real posts only. "
-     "Same loss and gradients as unpadded (tested). TensorFlow slices and pads each batch in one XLA program "
-     "(<code>padded_take</code>, 1.1 ms a batch on 3 groups): op by op it is about thirty ops, each dispatched "
-     "from Python, 3.8 ms, where PyTorch's eager slicing takes 0.4 ms. It gives the same batch as "
-     "<code>pad</code> (tested)."),
-    ("Capturing a step", "fast.py", ["captured_step", "captured"],
+     "Same loss and gradients as unpadded (tested). TensorFlow's feeder hands the step the batch's rows, padded "
+     "to a full batch with rows past the corpus' last post (XLA's gather reads them as empty posts), and "
+     "<code>padded_take</code> slices and pads them inside the step's XLA program: op by op that is about thirty "
+     "ops, each dispatched from Python, 3.8 ms a batch, where PyTorch's eager slicing takes 0.4 ms. It gives the "
+     "same batch as <code>pad</code> (tested), and a run compiles one program, short last batch included."),
+    ("Capturing a step", "fast.py", ["sliced_step", "captured_step", "captured"],
      "A CUDA graph replays recorded kernels on recorded memory: the batch is copied into the captured input "
      "tensors, and the captured loss is cloned before the next replay overwrites it. Recording runs no kernels, "
      "so one warm-up step first makes Adam's state; the weights and that state are then put back, and the first "
-     "replay is step one. TensorFlow needs no such helper: XLA compiles the padded step inside "
+     "replay is step one. TensorFlow needs no such helper: XLA compiles the padded step, with its slicing, inside "
      "<code>tf.function</code>. <strong>Not yet run on a GPU:</strong> only its plumbing is tested, on the CPU."),
     ("A bag's prediction, compiled whole", "fast.py", ["compiled_classes", "predicted_bag"],
      "TensorFlow's evaluation of a bag: slicing the test split and predicting it are one XLA program, compiled "

@@ -142,7 +142,8 @@ def test_posts_without_a_word_are_sliced_like_the_rest(framework, form):
             import tensorflow as tf
             entries = features[rows].nnz
             room = (len(rows) + 2, entries + 3)
-            assert_same_padded_batch(fast.padded_take(corpus, rows, tf.constant(entries, tf.int64), room),
+            padded_rows = np.pad(rows, (0, 2), constant_values=features.shape[0])  # as captured_feeder pads them
+            assert_same_padded_batch(fast.padded_take(corpus, padded_rows, len(rows), tf.constant(entries, tf.int64), room),
                                      fast.pad(*data.take(corpus, rows, form), room))
 
 
@@ -158,10 +159,12 @@ def test_a_padded_bag_gives_the_unpadded_loss_and_gradients(tiny_corpus, framewo
     plain = measure.loss_and_gradients(model_module.build_model(initial, CPU[framework], "bag"),
                                        *data.take(corpus, rows, "bag"))
     shape = padded_shape(batches)
-    build = fast.captured_feeder(corpus, batches)
+    feeder = fast.captured_feeder(corpus, batches)
+    # TensorFlow's captured step slices and pads its batch inside its own program: its feeder gives the Rows
+    build = feeder if framework == "torch" else lambda rows: fast.padded_take(*feeder(rows))
     x, y, mask = build(rows)
     assert len(x.words) == shape[1] and len(y) == batches.batch_size and float(np.asarray(mask).sum()) == len(rows)
-    for batch in (rows, batches.epoch_rows(2)[0]):  # TensorFlow's feeder compiles the padding: what pad gives
+    for batch in (rows, batches.epoch_rows(2)[0]):  # TensorFlow's compiled slicing and padding: what pad gives
         assert_same_padded_batch(build(batch), fast.pad(*data.take(corpus, batch, "bag"), shape))
     with pytest.raises(ValueError, match="does not fit the padded shape"):  # never cut short
         fast.pad(*data.take(corpus, batches.epoch_rows(0)[0], "bag"), (batches.batch_size, 10))
@@ -184,6 +187,23 @@ def test_a_padded_bag_gives_the_unpadded_loss_and_gradients(tiny_corpus, framewo
     for group in (0, 1):
         for name in plain[1][group]:
             assert relative(padded[1][group][name], plain[1][group][name]) <= 1e-5, name
+
+
+def test_tensorflows_captured_step_compiles_once_a_run(tiny_corpus):
+    """Full batches and the short last one reach the step in one shape (rows padded past the corpus' last
+    post), so XLA compiles the step, its slicing inside, once for the whole run."""
+    model_module, train, fast = impl("tf", "model", "train", "fast")
+    hp = Hyperparameters(recipe="clean", form="bag", batch_size=16, epochs=2, step="captured").resolved("tf")
+    batches = prepare(tiny_corpus, hp)
+    assert len(batches.epoch_rows(0)[-1]) < batches.batch_size
+    model = model_module.build_model(initial_weights("glorot", batches.features.vocab_size, 100, batches.n_classes, 0),
+                                     CPU["tf"], "bag", hp.dropout)
+    optimizer, step = train.make_optimizer(model, hp), train.make_train_step("captured", CPU["tf"])
+    build = train.feeder(batches, CPU["tf"], "captured")
+    for epoch in range(hp.epochs):
+        losses = train.train_epoch(model, optimizer, step, batches.epoch(epoch, build))
+        assert len(losses) == batches.steps_per_epoch and all(np.isfinite(float(loss)) for loss in losses)
+    assert step.experimental_get_tracing_count() == 1
 
 
 def test_keras_adam_on_raw_indexed_slices_is_another_step():

@@ -8,7 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 from shared.profiling import median_seconds
-from tf_impl.fast import masked_loss
+from tf_impl.fast import masked_loss, padded_take
 from tf_impl.model import LAYERS, forward, load_weights, variables
 from tf_impl.train import compute_loss
 
@@ -74,9 +74,14 @@ def reset(model, optimizer, initial):
 def step_parts(model, optimizer, step, batch, kind, device, repeats=20):
     """Median seconds of one training step on `batch` and of its nested parts: the forward pass; forward, loss
     and backward; Adam's update alone on ready gradients; the whole step. Each part is traced by tf.function
-    as the step is, and compiled by XLA where the step is."""
+    as the step is, and compiled by XLA where the step is; the captured step's parts on the batch it slices."""
+    step_batch = batch
+    if kind == "captured":  # its batch is the Rows it slices: the parts take that slice, made once here
+        with tf.device(device):
+            batch = padded_take(*batch)
+
     def loss_of():
-        return masked_loss(model, *batch) if len(batch) == 3 else compute_loss(model, *batch, True)
+        return masked_loss(model, *batch) if kind == "captured" else compute_loss(model, *batch, True)
 
     def forward_pass():
         return forward(model, batch[0], training=True)
@@ -92,7 +97,7 @@ def step_parts(model, optimizer, step, batch, kind, device, repeats=20):
         optimizer.apply_gradients(zip(gradients, variables(model)))
     parts = {name: tf.function(part, jit_compile=kind != "standard")
              for name, part in (("forward", forward_pass), ("forward + backward", forward_backward), ("update", update))}
-    parts["step"] = lambda: step(model, optimizer, *batch)
+    parts["step"] = lambda: step(model, optimizer, *step_batch)
     with tf.device(device):
         return {name: median_seconds(part, lambda: synchronize(device), repeats) for name, part in parts.items()}
 
