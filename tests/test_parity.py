@@ -138,7 +138,7 @@ def test_posts_without_a_word_are_sliced_like_the_rest(framework, form):
             model = model_module.build_model(initial_weights("glorot", 4, 100, 3, 0), CPU[framework], form)
             np.testing.assert_array_equal(fast.predicted_bag(model, corpus, features, rows),
                                           train_module.predict(model, data.take(corpus, rows, form)[0]))
-            # and the captured feeder's: sliced and padded in one XLA program, past the corpus' last post too
+            # and the captured step's slicing (padded_take): rows padded past the corpus' last post, entries read past it
             import tensorflow as tf
             entries = features[rows].nnz
             room = (len(rows) + 2, entries + 3)

@@ -18,7 +18,8 @@ def take(corpus, rows, form, entries=None):
     device: get_batch's arrays, made with the device's ops (shared/batches.py works one example through).
     `entries`, the batch's number of word entries, where the caller knows it: XLA compiles the slicing
     only with that shape given (fast.py); or more, inside XLA only (fast.padded_take), whose gather clamps
-    what it reads past the corpus, and which zeroes those entries."""
+    what it reads past the corpus (entries, and rows one past its last post, read as empty posts), and which
+    zeroes those entries."""
     indptr, indices, data, labels, vocab_size = corpus
     with tf.device(indptr.device):
         rows = tf.convert_to_tensor(rows, dtype=tf.int64)

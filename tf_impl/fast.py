@@ -1,5 +1,5 @@
-"""Making it fast in TensorFlow: one padded batch shape for a run, the step that slices and takes it,
-compiled once by XLA, a bag's prediction compiled whole, and the host-fed batches the benchmark keeps to
+"""Making it fast in TensorFlow: one padded batch shape for a run, the step that slices its batch and trains
+on it, compiled once by XLA, a bag's prediction compiled whole, and the host-fed batches the benchmark keeps to
 show what feeding costs."""
 
 from typing import NamedTuple
@@ -14,9 +14,9 @@ from tf_impl.model import forward, variables
 
 
 def pad(x, y, padded_to):
-    """A bag batch padded to padded_to=(posts, entries), as XLA compiles it once: extra entries have
-    value 0, extra posts are masked out of the loss; returns (x, y, mask). Op by op, as PyTorch pads: the
-    captured step makes the same batch inside its program (padded_take, tested against this)."""
+    """A bag batch padded to padded_to=(posts, entries), the one shape the captured step is compiled for: extra
+    entries have value 0, extra posts are masked out of the loss; returns (x, y, mask). Op by op, as PyTorch
+    pads; the captured step makes the same batch inside its program (padded_take), tested against this."""
     with tf.device(x.words.device):
         entries = len(x.words)
         extra_posts, extra_entries = padding(len(y), entries, padded_to)
@@ -27,24 +27,27 @@ def pad(x, y, padded_to):
 
 class Rows(NamedTuple):
     """What the captured step slices its batch from: the uploaded corpus, the posts' rows (padded to a full batch),
-    how many of them are real, their number of word entries (counted on the host) and the run's padded shape."""
+    how many of them are real posts, their number of word entries (counted on the host) and the run's padded shape."""
     corpus: tuple
     rows: tf.Tensor
-    posts: tf.Tensor
+    real_posts: tf.Tensor
     entries: tf.Tensor
     padded_to: tuple
 
 
 def captured_feeder(train_set, batches):
     """build(rows) for batches.epoch: the Rows the captured step slices and pads its batch from, in the run's one
-    shape; checked here, since inside the program entries past the room would be dropped silently."""
+    shape; checked here, since inside the program entries past the room would be dropped silently. Unlike
+    PyTorch's, it hands over the rows, not the batch: TensorFlow's slicing costs most dispatched op by op, so
+    it runs inside the step's XLA program."""
     shape = padded_shape(batches)
     lengths = np.diff(batches.features.train.indptr)
 
     def build(rows):
         entries = int(lengths[rows].sum())  # from the host's copy: no wait for the device
         padding(len(rows), entries, shape)  # never cut short
-        full = np.pad(rows, (0, shape[0] - len(rows)), constant_values=len(lengths))  # rows past the last post
+        # one past the last post: XLA's gather reads it as an empty post, so a short batch keeps the full shape
+        full = np.pad(rows, (0, shape[0] - len(rows)), constant_values=len(lengths))
         with tf.device(train_set[0].device):
             return Rows(train_set, tf.constant(full, tf.int64), tf.constant(len(rows), tf.int64),
                         tf.constant(entries, tf.int64), shape)
@@ -52,15 +55,16 @@ def captured_feeder(train_set, batches):
 
 
 @tf.function(jit_compile=True)
-def padded_take(corpus, rows, posts, entries, padded_to):
-    """The bag pad(take(...)) gives for the first `posts` of `rows` (`entries` word entries), as XLA compiles it:
+def padded_take(corpus, rows, real_posts, entries, padded_to):
+    """The bag pad(take(...)) gives for the first `real_posts` of `rows` (`entries` word entries), as XLA compiles it:
     the same arrays from `rows` padded to padded_to[0] with rows past the corpus' last post."""
     # XLA compiles a program per shape, so every batch comes in one: padded_to[0] rows and room for the run's
     # fullest batch's entries. Its gather clamps what it reads past the corpus: a row past the last post reads
     # as an empty post, and the entries past the batch's own read on into the posts after its last one; those
     # entries and extra posts are zeroed as pad zeroes them.
     x, y = take(corpus, rows, "bag", padded_to[1])
-    own, real = tf.range(padded_to[1], dtype=tf.int64) < entries, tf.range(padded_to[0], dtype=tf.int64) < posts
+    own = tf.range(padded_to[1], dtype=tf.int64) < entries
+    real = tf.range(padded_to[0], dtype=tf.int64) < real_posts
     x = x._replace(words=tf.where(own, x.words, 0), values=tf.where(own, x.values, 0.0),
                    posts=tf.where(own, x.posts, 0))
     return x, tf.where(real, y, 0), tf.cast(real, x.values.dtype)
@@ -81,16 +85,17 @@ def padded_step(model, optimizer, x, y, mask):
     return loss
 
 
-def sliced_step(model, optimizer, corpus, rows, posts, entries, padded_to):
+def sliced_step(model, optimizer, corpus, rows, real_posts, entries, padded_to):
     """padded_step on the batch padded_take slices from `corpus` (a Rows, spread out)."""
-    return padded_step(model, optimizer, *padded_take(corpus, rows, posts, entries, padded_to))
+    return padded_step(model, optimizer, *padded_take(corpus, rows, real_posts, entries, padded_to))
 
 
 def captured_step(device):
     # XLA needs the same shapes every step to compile once: the padded step, compiled whole with the slicing
     # of its batch. Op by op, slicing and padding a bag is about thirty ops, each dispatched from Python:
-    # 3.8 ms a batch, where PyTorch's eager slicing takes 0.4 ms; in a program of its own, 1.1 ms; inside
-    # the step's, a step and its slicing take 1.4 ms less than the two programs on all 20 groups (LESSONS §4).
+    # 3.8 ms a batch, where PyTorch's eager slicing takes 0.4 ms. As a program of its own it still costs a
+    # launch and a batch written out; inside the step's, a step on all 20 groups takes 19.5 ms against 21.0
+    # (LESSONS §4).
     # PyTorch's captured step is a CUDA graph instead, which needs a helper to record and replay it.
     return tf.function(sliced_step, jit_compile=True)
 
