@@ -160,11 +160,10 @@ def next_seed(settings, problems, framework="torch", categories="3", remove=(), 
 
 
 def warmed(impl, placed):
-    """warm_up(hp, batches) for next_seed: a model, optimizer, step and batch maker whose step and slicing have
-    been traced or compiled (a step on a full batch and one on the short last one: an unpadded step traces
-    each shape) and whose prediction too (one evaluation), outside
-    the clock; then the weights and Adam are put back, so the round starts at step one, and dropout's
-    generator is seeded again (PyTorch's; the masks of TensorFlow's XLA step are drawn unseeded: README,
+    """warm_up(hp, batches) for next_seed: a model, optimizer, step and batch maker whose step has been traced
+    or compiled (a step on a full batch and one on the short last one: an unpadded step traces each shape)
+    and whose prediction too (one evaluation), outside the clock; then the weights and Adam are put back, so
+    the round starts at step one, and dropout's generator is seeded again (PyTorch's; the masks of TensorFlow's XLA step are drawn unseeded: README,
     "How close are the two implementations?")."""
     def warm_up(hp, batches):
         model, optimizer, step = fresh_model(impl, hp, batches, placed)

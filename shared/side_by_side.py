@@ -23,7 +23,8 @@ NAMES = {"network": {"torch": "OurNet", "tf": "multilayer_perceptron"},
 
 
 # Pieces that only one side needs, shown beside an empty column.
-ONE_SIDED = {"captured": "torch", "Rows": "tf", "padded_take": "tf", "sliced_step": "tf", "compiled_classes": "tf", "predicted_bag": "tf"}
+ONE_SIDED = {"captured": "torch", "Rows": "tf", "padded_take": "tf", "sliced_step": "tf", "compiled_classes": "tf",
+             "predicted_bag": "tf"}
 
 
 def mirrored_name(framework, name):

@@ -206,6 +206,30 @@ def test_tensorflows_captured_step_compiles_once_a_run(tiny_corpus):
     assert step.experimental_get_tracing_count() == 1
 
 
+def test_tensorflows_sliced_step_takes_the_traced_steps_steps(tiny_corpus):
+    """The captured step, slicing and padding its batch inside its XLA program, against the traced step on the
+    batch take slices, from the same weights (dropout off): the same losses and weights over two steps on the
+    short last batch, so the same gradients through Adam's second step."""
+    model_module, train, measure = impl("tf", "model", "train", "measure")
+    hp = Hyperparameters(recipe="clean", form="bag", batch_size=16, dropout=0.0).resolved("tf")
+    batches = prepare(tiny_corpus, hp)
+    initial = initial_weights("glorot", batches.features.vocab_size, 100, batches.n_classes, 0)
+    rows = batches.epoch_rows(0)[-1]
+    assert len(rows) < batches.batch_size
+    runs = {}
+    for kind in ("standard", "captured"):
+        model = model_module.build_model(initial, CPU["tf"], "bag")
+        optimizer, step = train.make_optimizer(model, hp), train.make_train_step(kind, CPU["tf"])
+        batch = train.feeder(batches, CPU["tf"], kind)(rows)
+        losses = [float(loss) for loss in train.train_epoch(model, optimizer, step, [batch, batch])]
+        runs[kind] = losses, measure.parameters_as_numpy(model)
+    (traced_losses, traced), (sliced_losses, sliced) = runs["standard"], runs["captured"]
+    np.testing.assert_allclose(sliced_losses, traced_losses, rtol=1e-6)
+    for group in (0, 1):
+        for name in traced[group]:
+            assert relative(sliced[group][name], traced[group][name]) <= 1e-6, name
+
+
 def test_keras_adam_on_raw_indexed_slices_is_another_step():
     """The trap the bag form avoids in TensorFlow: a word in two posts gives tf.gather's gradient two
     rows for one index, and Keras' Adam squares each before summing them. Densified first, the

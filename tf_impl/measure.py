@@ -75,16 +75,16 @@ def step_parts(model, optimizer, step, batch, kind, device, repeats=20):
     """Median seconds of one training step on `batch` and of its nested parts: the forward pass; forward, loss
     and backward; Adam's update alone on ready gradients; the whole step. Each part is traced by tf.function
     as the step is, and compiled by XLA where the step is; the captured step's parts on the batch it slices."""
-    step_batch = batch
-    if kind == "captured":  # its batch is the Rows it slices: the parts take that slice, made once here
+    sliced = batch
+    if kind == "captured":  # the step's batch is the Rows it slices: the parts take that slice, made once here
         with tf.device(device):
-            batch = padded_take(*batch)
+            sliced = padded_take(*batch)
 
     def loss_of():
-        return masked_loss(model, *batch) if kind == "captured" else compute_loss(model, *batch, True)
+        return masked_loss(model, *sliced) if kind == "captured" else compute_loss(model, *sliced, True)
 
     def forward_pass():
-        return forward(model, batch[0], training=True)
+        return forward(model, sliced[0], training=True)
 
     def forward_backward():
         with tf.GradientTape() as tape:
@@ -97,7 +97,7 @@ def step_parts(model, optimizer, step, batch, kind, device, repeats=20):
         optimizer.apply_gradients(zip(gradients, variables(model)))
     parts = {name: tf.function(part, jit_compile=kind != "standard")
              for name, part in (("forward", forward_pass), ("forward + backward", forward_backward), ("update", update))}
-    parts["step"] = lambda: step(model, optimizer, *step_batch)
+    parts["step"] = lambda: step(model, optimizer, *batch)
     with tf.device(device):
         return {name: median_seconds(part, lambda: synchronize(device), repeats) for name, part in parts.items()}
 
