@@ -1,39 +1,56 @@
-"""Benchmark fixtures and the fairness rules they enforce.
+"""Benchmark fixtures and hooks, and the fairness rules they enforce (what the cases share is in cases.py).
 
 - Threads: one count for both frameworks (--threads, default all cores), set here, before either
   framework runs anything (TensorFlow only takes it then).
 - Host memory: freed blocks kept for reuse (shared/allocator.py), so no case times the kernel
   faulting in a fresh gradient every step; the JSON says what was set.
 - Warm-up: the first epoch or call (tracing, compilation, allocation) is run and timed apart
-  (extra_info["first_seconds"]), never counted in the steady-state rounds.
+  (extra_info["first_seconds"]), then more until two in a row agree within a tenth (cases.warm_up),
+  never counted in the timed rounds.
+- Rounds interleaved: each comparison's variants (PyTorch's, TensorFlow's, the peers') take turns, one
+  round each, in an order drawn afresh each round from a recorded seed, so drift over a run falls on all
+  of them alike. A case is built by its first round (outside the clock) and let go after its last.
+- Processes: each process draws its own memory layout and thread placement; `make bench` runs the suite
+  in several, and the report computes every interval over them.
 - GPU: every timed function ends by reading results back to the host, which waits for the device.
 - Data: both frameworks get the same ready-made batches from shared/ and the same initial weights.
 """
 
 import os
+import random
 import shlex
-import time
-from dataclasses import replace
+from collections import defaultdict
 from types import SimpleNamespace
 
 import pytest
 
+from benchmarks.cases import MOST_WARM_UP, CATEGORY_SETS, FRAMEWORKS_HERE, case_hyperparameters, resolved_or_skip
 from shared.allocator import keep_freed_memory, peak_since, start_peak
 from shared.batches import prepare
-from shared.cli import COMPARE_INIT, default_threads
-from shared.config import Hyperparameters
-from shared.dataset import CATEGORIES, TUTORIAL_CATEGORIES, load_corpus
+from shared.cli import default_threads
+from shared.dataset import load_corpus
 from shared.errors import UserError
-from shared.fast import fits_before_the_clock
-from shared.record import cpu_model, library_versions
-from shared.runner import implementation, installed_frameworks
+from shared.runner import implementation
 from shared.vocab import vectorize
-from shared.weights import initial_weights
 
-FRAMEWORKS_HERE = installed_frameworks()
 HOST_ALLOCATOR = pytest.StashKey[str]()
-CATEGORY_SETS = {"3": TUTORIAL_CATEGORIES, "20": CATEGORIES}
-RECIPE_OF_FORM = {"dense": "tutorial", "sparse": "clean", "bag": "clean"}  # the tutorials' dense path, the clean ones
+ORDER_SEED = pytest.StashKey[int]()
+ROUNDS, QUICK_ROUNDS = 5, 1
+SEEDS, QUICK_SEEDS = 5, 2
+COMPARED = ("variant", "framework")  # the parameter whose values a comparison sets against each other
+TURNS = ("round", "seed")  # the parameter that numbers a comparison's rounds
+
+
+def headline(name, params):
+    """Whether a case is one the results' headline table cites: the clean recipe's bag and sparse epochs on
+    3 groups and the prediction of each, at each framework's auto step, and the 10-epoch trainings."""
+    cpu_auto = params.get("device") == "cpu" and params.get("variant") in ("torch", "tf", "tf-xla-padded")
+    if name == "test_train_epoch":
+        return cpu_auto and params["categories"] == "3" and (params["form"], params["variant"]) in (
+            ("bag", "torch"), ("bag", "tf-xla-padded"), ("sparse", "torch"), ("sparse", "tf"))
+    if name == "test_inference":
+        return cpu_auto and params["form"] in ("bag", "sparse") and params["variant"] != "tf-xla-padded"
+    return name == "test_accuracy" and params["metadata"] == "with" and params["variant"] in ("torch", "tf")
 
 
 def pytest_addoption(parser):
@@ -41,27 +58,96 @@ def pytest_addoption(parser):
     group.addoption("--threads", type=int, default=default_threads(), help="CPU threads for every framework")
     group.addoption("--quick", action="store_true",
                     help="smoke run: one round each, two seeds, the dense all-20 case left out")
+    group.addoption("--order-seed", type=int, default=None,
+                    help="seed of the order in which each round's variants take their turn (default: drawn, and recorded)")
 
 
 def pytest_benchmark_update_json(config, benchmarks, output_json):
     """The command that made this file, for the report's 'reproduce' line, and the allocator setting."""
     output_json["command"] = shlex.join(["pytest", *config.invocation_params.args])
     output_json["host_allocator"] = config.stash[HOST_ALLOCATOR]
+    output_json["order_seed"] = config.stash[ORDER_SEED]
 
 
 def pytest_configure(config):
     config.stash[HOST_ALLOCATOR] = keep_freed_memory() or "the C library's default"  # before any case allocates
+    seed = config.getoption("--order-seed", None)
+    config.stash[ORDER_SEED] = seed if seed is not None else random.SystemRandom().randrange(2**31)
     if config.getoption("--threads", None) is None:
         return
     for framework in FRAMEWORKS_HERE:
         implementation(framework).configure_threads(config.getoption("--threads"))
 
 
+def pytest_generate_tests(metafunc):
+    """round: a timed case's rounds, one test item each (ROUNDS, or the module's own ROUNDS); seed: a training
+    case's seeds, likewise."""
+    quick = metafunc.config.getoption("--quick")
+    rounds = QUICK_ROUNDS if quick else getattr(metafunc.module, "ROUNDS", ROUNDS)
+    for name, count in (("round", rounds), ("seed", QUICK_SEEDS if quick else SEEDS)):
+        if name in metafunc.fixturenames:
+            metafunc.parametrize(name, range(count), ids=[f"{name}{n}" for n in range(count)])
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m reads the marks
+def pytest_collection_modifyitems(config, items):
+    """Marks the headline cases, and puts each comparison's items in turn order: round by round, the variants of
+    a round in an order drawn from the recorded seed; the comparison stands where its first item stood."""
+    order, blocks = [], defaultdict(list)
+    for item in items:
+        params = item.callspec.params if hasattr(item, "callspec") else {}
+        if headline(item.originalname, params):
+            item.add_marker(pytest.mark.headline)
+        turn = next((t for t in TURNS if t in params), None)
+        if turn is None or not any(c in params for c in COMPARED):
+            order.append([item])
+            continue
+        key = item.originalname, tuple(sorted((k, str(v)) for k, v in params.items() if k not in COMPARED + TURNS))
+        if key not in blocks:
+            order.append(blocks[key])
+        blocks[key].append(item)
+    seed = config.stash[ORDER_SEED]
+    arranged = []
+    for members in order:
+        turns = defaultdict(list)
+        for item in members:
+            params = item.callspec.params if hasattr(item, "callspec") else {}
+            turns[next((params[t] for t in TURNS if t in params), 0)].append(item)
+        for turn in sorted(turns):
+            draw = sorted(turns[turn], key=lambda item: item.nodeid)
+            random.Random(f"{seed} {draw[0].originalname} {turn} {len(arranged)}").shuffle(draw)
+            arranged += draw
+    items[:] = arranged
+
+
+@pytest.fixture(scope="session")
+def cases():
+    """Each interleaved case's state, built by its first round (outside the clock) and let go after its last, so
+    a comparison's variants live side by side while their rounds alternate. A case that skips is remembered
+    as skipped, so its later rounds skip at once with the same reason."""
+    built = {}
+
+    def get(key, build):
+        if key not in built:
+            try:
+                built[key] = build()
+            except pytest.skip.Exception as skipped:
+                built[key] = skipped
+        if isinstance(built[key], pytest.skip.Exception):
+            pytest.skip(str(built[key]))
+        return built[key]
+
+    def done(key):
+        built.pop(key, None)
+    return SimpleNamespace(get=get, done=done)
+
+
 @pytest.fixture(scope="session")
 def settings(request):
     quick = request.config.getoption("--quick")
     return SimpleNamespace(threads=request.config.getoption("--threads"), quick=quick,
-                           rounds=1 if quick else 5, seeds=range(2 if quick else 5))
+                           rounds=QUICK_ROUNDS if quick else ROUNDS, seeds=range(QUICK_SEEDS if quick else SEEDS),
+                           warm_up=1 if quick else MOST_WARM_UP)
 
 
 @pytest.fixture(scope="session")
@@ -81,15 +167,6 @@ def corpora():
     return get
 
 
-def case_hyperparameters(form, categories, seed=0, remove=(), as_form=None, **overrides):
-    """A case's hyperparameters: the recipe of input form `form`, and one initial-weight scheme for both
-    frameworks in every case (compare's, in the tutorial recipe, not each tutorial's own)."""
-    recipe = RECIPE_OF_FORM[form]
-    hp = Hyperparameters(recipe=recipe, form=as_form or form, seed=seed, remove=remove,
-                         categories=CATEGORY_SETS[categories], init=COMPARE_INIT if recipe == "tutorial" else None)
-    return replace(hp, **overrides)
-
-
 @pytest.fixture(scope="session")
 def problems(corpora):
     """problem(form, categories, seed) -> (hp, Batches), vectorized once per recipe and category set."""
@@ -104,68 +181,6 @@ def problems(corpora):
             features[key] = vectorize(corpus, hp.recipe)
         return hp, prepare(corpus, hp, features[key])
     return get
-
-
-def framework_or_skip(framework, device):
-    """The implementation package and its placed device, or a skip that says why."""
-    if framework not in FRAMEWORKS_HERE:
-        pytest.skip(f"{framework} is not installed")
-    impl = implementation(framework)
-    placed = impl.resolve_device("auto")
-    if device == "gpu" and placed == impl.resolve_device("cpu"):
-        pytest.skip(f"no GPU visible to {framework}")
-    return impl, (placed if device == "gpu" else impl.resolve_device("cpu"))
-
-
-def resolved_or_skip(hp, framework):
-    try:
-        return hp.resolved(framework)
-    except UserError as error:
-        pytest.skip(str(error))
-
-
-def initial_of(hp, batches):
-    return initial_weights(hp.init, batches.features.vocab_size, hp.hidden, batches.n_classes, hp.seed)
-
-
-def memory_available_mb():
-    """What Linux says a new allocation can have without swapping (MemAvailable), in MB; None elsewhere."""
-    try:
-        with open("/proc/meminfo") as info:
-            return next(int(line.split()[1]) for line in info if line.startswith("MemAvailable:")) / 1024
-    except (OSError, StopIteration):
-        return None
-
-
-def memory_needed_mb(hp, batches):
-    """About what a training case holds at its peak: four float32 copies of every weight (the weights, their
-    gradient, Adam's two moments) and the dense batches alive at once (an epoch's where they are made
-    before the clock, else the one being made and the one training)."""
-    n_params = (batches.features.vocab_size + hp.hidden + batches.n_classes + 2) * hp.hidden + batches.n_classes
-    batch = batches.batch_size * batches.features.vocab_size * 4 if batches.form == "dense" else 0
-    alive = batches.steps_per_epoch if fits_before_the_clock(batches) else 2
-    return (16 * n_params + alive * batch) / 2**20
-
-
-def skip_without_memory(hp, batches, available=None):
-    """A skip that says how much memory the case needs, where this machine has less free."""
-    available = memory_available_mb() if available is None else available
-    needed = memory_needed_mb(hp, batches)
-    if available is not None and needed > available:
-        pytest.skip(f"needs about {needed:,.0f} MB of memory; this machine has {available:,.0f} MB free")
-
-
-def fresh_model(impl, hp, batches, placed):
-    """(model, optimizer, step) from the shared initial weights; a skip that says why for a step this
-    device cannot run."""
-    weights = initial_of(hp, batches)
-    try:
-        step = impl.make_train_step(hp.step, placed)
-    except UserError as error:
-        pytest.skip(str(error))
-    impl.seed_randomness(hp.seed)  # dropout's masks, as train() seeds them
-    model = impl.build_model(weights, placed, hp.form, hp.dropout)
-    return model, impl.make_optimizer(model, hp), step
 
 
 @pytest.fixture
@@ -189,19 +204,3 @@ def memory():
     return SimpleNamespace(start=start, stop=stop, peaks=lambda: state["found"])
 
 
-def timed(function, *args):
-    start = time.perf_counter()
-    result = function(*args)
-    return time.perf_counter() - start, result
-
-
-def describe(benchmark, settings, *, variant, batches=None, device="cpu", docs, versions, **more):
-    """The extra_info every benchmark carries; docs is the posts one timed round processes."""
-    stats = benchmark.stats.stats if benchmark.stats else None
-    info = {"variant": variant, "threads": settings.threads, "device": device,
-            "docs": docs, "docs_per_second": docs / stats.median if docs and stats and stats.median else None,
-            "versions": library_versions(versions), "cpu": cpu_model()}
-    if batches is not None:
-        info.update(vocab_size=batches.features.vocab_size, batch_size=batches.batch_size, input=batches.form,
-                    categories=len(batches.categories), batches_prebuilt=fits_before_the_clock(batches))
-    benchmark.extra_info.update(info, **more)

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from benchmarks.conftest import CATEGORY_SETS, describe
+from benchmarks.cases import CATEGORY_SETS, describe
 from shared.dataset import ARCHIVE_ENV, load_corpus
 from shared.vocab import vectorize
 

@@ -5,20 +5,21 @@
 - each framework's fastest clean form (the bag, in its fastest step on that device) and the tutorials'
   dense form, both on the clean recipe's tf-idf features and batches (the tutorial recipe drops the
   last partial batch, which at a batch of 4,096 would leave an epoch with no step);
-- one way along each axis: on the vocabulary axis the dense batches are made inside the clock at every
-  size (from 64,000 words an epoch of them no longer fits before it, shared/fast.py), so its slope fits
-  one kind of measurement; elsewhere every batch is made before the clock;
+- one way everywhere: each epoch's batches are sliced on the device inside the clock, as in the
+  train-epoch rows, so every slope fits one kind of measurement;
+- the two frameworks take turns at each point, round by round;
 - on the CPU, and on the GPU where one is visible. The report fits a log-log slope to each line and
   names the crossovers (where the GPU starts to pay; where one framework overtakes the other).
 """
 
 import pytest
 
-from benchmarks.conftest import CATEGORY_SETS, describe, framework_or_skip, fresh_model, resolved_or_skip, timed
-from benchmarks.test_training import epoch_source, posts_trained_on, read_back, rounds_for
+from types import SimpleNamespace
+
+from benchmarks.cases import CATEGORY_SETS, describe, framework_or_skip, fresh_model, resolved_or_skip, warm_up
+from benchmarks.test_training import SLOW_EPOCH, epoch_source, posts_trained_on, read_back
 from shared.batches import prepare
 from shared.config import Hyperparameters
-from shared.fast import fits_before_the_clock
 from shared.vocab import vectorize
 
 SCALES = {"batch": (16, 64, 256, 1024, 4096), "hidden": (64, 128, 256, 512, 1024),
@@ -29,12 +30,7 @@ QUICK = {"batch": (64, 256), "hidden": (64, 128), "vocab": (1000, 4000)}
 FASTEST_STEP = {("torch", "cpu"): "standard", ("torch", "gpu"): "captured", ("tf", "cpu"): "captured",
                 ("tf", "gpu"): "captured"}
 POINTS = [(axis, value) for axis, values in SCALES.items() for value in values]
-
-
-def made_in_the_clock(axis, batches):
-    """Whether a point's batches are made inside its clock, one way along each axis: the dense ones on the
-    vocabulary axis at every size, since the largest do not fit before it (shared/fast.py)."""
-    return (axis == "vocab" and batches.form == "dense") or not fits_before_the_clock(batches)
+ROUNDS = 3  # a point's rounds (benchmarks/conftest.py): the slope is fitted over five points
 
 
 @pytest.fixture(scope="module")
@@ -52,12 +48,27 @@ def vocab_features(corpora):
 @pytest.mark.parametrize("form", ["bag", "dense"])
 @pytest.mark.parametrize("framework", ["torch", "tf"])
 @pytest.mark.parametrize("axis, value", POINTS, ids=[f"{a}-{v or 'full'}" for a, v in POINTS])
-def test_scaling(benchmark, settings, problems, corpora, vocab_features, memory, axis, value, framework, form, device):
+def test_scaling(benchmark, settings, problems, corpora, vocab_features, memory, cases, axis, value, framework, form,
+                 device, round):
+    """One epoch a round at one point of an axis, the two frameworks taking turns there."""
     if settings.quick and value not in QUICK[axis]:
         pytest.skip(f"--quick measures {axis} at {' and '.join(map(str, QUICK[axis]))} only")
+    benchmark.group = f"scaling {axis}"
+    key = "scaling", axis, value, framework, form, device
+    case = cases.get(key, lambda: scaling_case(problems, corpora, vocab_features, memory, settings, axis, value,
+                                               framework, form, device))
+    benchmark.pedantic(case.one_epoch, rounds=1, iterations=1)
+    if round == (1 if settings.quick else ROUNDS) - 1:
+        cases.done(key)
+    describe(benchmark, settings, variant=f"{framework} {form}", batches=case.batches, device=case.device,
+             docs=posts_trained_on(case.batches), versions=case.versions, round=round, first_seconds=case.first,
+             warm_up_seconds=case.warm_up, axis=axis, value=case.value, framework=framework, form=form, step=case.step,
+             batches_prebuilt=False, clock="slicing each batch on the device, and the steps", **case.peaks)
+
+
+def scaling_case(problems, corpora, vocab_features, memory, settings, axis, value, framework, form, device):
     impl, placed = framework_or_skip(framework, device)
     step = FASTEST_STEP[framework, device] if form == "bag" else "standard"
-    benchmark.group = f"scaling {axis}"
     if axis == "vocab":
         hp = resolved_or_skip(Hyperparameters(recipe="clean", form=form, step=step, categories=CATEGORY_SETS["20"]), framework)
         features = vocab_features(value)
@@ -68,19 +79,11 @@ def test_scaling(benchmark, settings, problems, corpora, vocab_features, memory,
                                **{"batch_size" if axis == "batch" else axis: value})
     memory.start(impl, placed)
     model, optimizer, train_step = fresh_model(impl, hp, batches, placed)
-    if made_in_the_clock(axis, batches):
-        build = impl.feeder(batches, placed, hp.step)
-
-        def epoch():
-            return (build(rows) for rows in batches.epoch_rows(0))
-    else:
-        epoch = epoch_source(impl, batches, placed, hp, "device")
+    epoch, _ = epoch_source(impl, batches, placed, hp, "device")
 
     def one_epoch():
         return read_back(impl.train_epoch(model, optimizer, train_step, epoch()))
-    first, _ = timed(one_epoch)
-    benchmark.pedantic(one_epoch, rounds=min(3, rounds_for(first, settings)), iterations=1)
+    first, more = warm_up(one_epoch, SLOW_EPOCH, settings.warm_up)
     memory.stop()
-    describe(benchmark, settings, variant=f"{framework} {form}", batches=batches, device=impl.device_name(placed),
-             docs=posts_trained_on(batches), versions=impl.versions(), first_seconds=first, axis=axis, value=value,
-             framework=framework, form=form, step=step, **memory.peaks())
+    return SimpleNamespace(one_epoch=one_epoch, batches=batches, device=impl.device_name(placed), versions=impl.versions(),
+                           first=first, warm_up=more, value=value, step=step, peaks=memory.peaks())

@@ -6,9 +6,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from benchmarks.conftest import describe, framework_or_skip, fresh_model, initial_of, skip_without_memory, timed
+from benchmarks.cases import (describe, framework_or_skip, fresh_model, initial_of, skip_without_memory, timed,
+                              warm_up)
 from benchmarks.peers import (adam_floor_seconds, linear_baseline, mlp_accuracy, mlp_classifier, mlp_epoch,
                               n_parameters)
+from shared.config import FASTEST_STEP as FASTEST_STEP_OF
 from shared.fast import fits_before_the_clock
 
 # name -> (framework, step, feed): each framework's standard step, compiled, and captured whole (padded
@@ -21,11 +23,8 @@ VARIANTS = {"torch": ("torch", "standard", "device"), "torch-host-fed": ("torch"
 TARGET = 0.97  # time-to-accuracy target on the 3 groups: what the clean recipe reaches in every seed
 METADATA = ("headers", "footers", "quotes")
 MAX_EPOCHS = 20
-
-
-def rounds_for(first_seconds, settings):
-    """Five rounds, or three (the fewest an IQR means anything with) where an epoch takes over 10 s."""
-    return settings.rounds if first_seconds <= 10 else min(settings.rounds, 3)
+SLOW_EPOCH = 10.0  # seconds: an epoch slower than this gets three timed rounds, not five
+SLOW_ROUNDS = 3
 
 
 def read_back(losses):
@@ -34,15 +33,22 @@ def read_back(losses):
 
 
 def epoch_source(impl, batches, placed, hp, feed):
-    """epoch() -> the batches one timed round trains on. Device-fed: sliced on the device, before the clock
-    where they fit (as in train()); TensorFlow's captured step slices its batch itself, inside the clock.
-    Host-fed: host arrays made before the clock, copied in each step."""
+    """(epoch, prebuilt): epoch() gives the batches one timed round trains on; prebuilt says whether they were made
+    before the clock. Device-fed, each framework slices its batches on the device inside the clock, as a training
+    pays it every epoch: the same work for every variant (TensorFlow's captured step slices inside its own XLA
+    program, so none can be made before it). Host-fed: host arrays made before the clock where they fit,
+    copied in each step."""
     if feed == "host":
         host = batches.epoch(0)
-        return lambda: (impl.to_tensors(x, y, placed) for x, y in (host if fits_before_the_clock(batches) else batches.epoch(0)))
+        prebuilt = fits_before_the_clock(batches)
+        return (lambda: (impl.to_tensors(x, y, placed) for x, y in (host if prebuilt else batches.epoch(0)))), prebuilt
     build = impl.feeder(batches, placed, hp.step)
-    ready = batches.epoch(0, build)
-    return lambda: ready if fits_before_the_clock(batches) else batches.epoch(0, build)
+    return (lambda: (build(rows) for rows in batches.epoch_rows(0))), False
+
+
+def is_auto(framework, step, feed, form, device):
+    """Whether a variant is what --step auto runs for this form and device (fed as train() feeds)."""
+    return feed == "device" and (framework, device) in FASTEST_STEP_OF and step == FASTEST_STEP_OF[framework, device][form]
 
 
 FLOORS = {}  # (parameter count, device) -> seconds of one step's Adam traffic, for the whole run
@@ -68,57 +74,93 @@ def posts_trained_on(batches):
 @pytest.mark.parametrize("device", ["cpu", "gpu"])
 @pytest.mark.parametrize("form", ["dense", "sparse", "bag"])
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_train_epoch(benchmark, settings, problems, memory, variant, form, device, categories):
+def test_train_epoch(benchmark, settings, problems, memory, cases, variant, form, device, categories, round):
+    """One training epoch a round, the group's variants taking turns; each case built, warmed up and its peak
+    memory read by its first round, outside the clock."""
     framework, step, feed = VARIANTS[variant]
     if settings.quick and form == "dense" and categories == "20":
         pytest.skip("--quick leaves out the dense all-20 case (27 GB of dense batches an epoch)")
     if feed == "host" and framework != "sklearn" and device == "cpu" and categories == "20":
         pytest.skip("feeding is compared on 3 groups on the CPU (where the host is the device)")
+    if framework == "sklearn" and (form != "sparse" or device == "gpu"):
+        pytest.skip("scikit-learn's MLPClassifier is timed on the sparse form, on the CPU")
     benchmark.group = f"train-epoch {form} {device} {categories}-groups"
+    key = "train-epoch", variant, form, device, categories
+    case = cases.get(key, lambda: epoch_case(problems, memory, settings, variant, form, device, categories))
+    last = round == settings.rounds - 1
+    if round >= case.rounds:
+        cases.done(key) if last else None
+        pytest.skip(f"{SLOW_ROUNDS} rounds where an epoch takes over {SLOW_EPOCH:g} s")
+    benchmark.pedantic(case.one_epoch, rounds=1, iterations=1)
+    if last or round == case.rounds - 1:
+        cases.done(key)
+    describe(benchmark, settings, variant=variant, batches=case.batches, device=case.device, docs=posts_trained_on(case.batches),
+             versions=case.versions, round=round, first_seconds=case.first, warm_up_seconds=case.warm_up,
+             accuracy=case.accuracy, feed=feed, step=step, auto=is_auto(framework, step, feed, form, device),
+             batches_prebuilt=case.prebuilt, clock=case.clock, optimizer_floor_seconds=case.floor, **case.peaks)
+
+
+def epoch_case(problems, memory, settings, variant, form, device, categories):
+    """A train-epoch case: its model and batches, warmed up (cases.warm_up), with its own peak memory while it was
+    built and warmed up, its accuracy then, and its optimizer floor."""
+    framework, step, feed = VARIANTS[variant]
     if framework == "sklearn":
-        if form != "sparse" or device == "gpu":
-            pytest.skip("scikit-learn's MLPClassifier is timed on the sparse form, on the CPU")
         hp, batches = problems(form, categories)
         memory.start()
         classifier = mlp_classifier(hp, hp.seed)
-        first, _ = timed(mlp_epoch, classifier, batches)
-        benchmark.pedantic(mlp_epoch, (classifier, batches), rounds=rounds_for(first, settings), iterations=1)
+
+        def one_epoch():
+            return mlp_epoch(classifier, batches)
+        first, more = warm_up(one_epoch, SLOW_EPOCH, settings.warm_up)
         memory.stop()
-        accuracy, device_name, versions = mlp_accuracy(classifier, batches), "cpu", {}
+        accuracy, device_name, versions, prebuilt = mlp_accuracy(classifier, batches), "cpu", {}, False
         floor = optimizer_floor(None, None, batches, hp, settings, "cpu")
+        clock = "scikit-learn slicing each batch from the host's CSR matrix, and the steps"
     else:
         hp, batches = problems(form, categories, framework=framework, step=step)
         skip_without_memory(hp, batches)
         impl, placed = framework_or_skip(framework, device)
         memory.start(impl, placed)
         model, optimizer, train_step = fresh_model(impl, hp, batches, placed)
-        epoch = epoch_source(impl, batches, placed, hp, feed)
+        epoch, prebuilt = epoch_source(impl, batches, placed, hp, feed)
 
         def one_epoch():
             return read_back(impl.train_epoch(model, optimizer, train_step, epoch()))
         try:
-            first, _ = timed(one_epoch)
+            first, more = warm_up(one_epoch, SLOW_EPOCH, settings.warm_up)
         except Exception as error:  # an op the compiler cannot take: a variant that does not apply
             if step == "standard":
                 raise
             pytest.skip(f"{variant} cannot compile this step: {type(error).__name__}: {str(error)[:200]}")
-        benchmark.pedantic(one_epoch, rounds=rounds_for(first, settings), iterations=1)
-        memory.stop()  # the training alone: evaluation and the floor come after
+        memory.stop()
         accuracy, device_name, versions = impl.evaluate(model, batches, placed), impl.device_name(placed), impl.versions()
         floor = optimizer_floor(impl, placed, batches, hp, settings, device)
-    describe(benchmark, settings, variant=variant, batches=batches, device=device_name, docs=posts_trained_on(batches),
-             versions=versions, first_seconds=first, accuracy=accuracy, feed=feed, step=step,
-             epochs_trained=1 + benchmark.stats.stats.rounds, optimizer_floor_seconds=floor, **memory.peaks())
+        clock = (f"copying each host batch in (made {'before' if prebuilt else 'inside'} the clock), and the steps"
+                 if feed == "host" else "slicing each batch on the device, and the steps")
+    return SimpleNamespace(one_epoch=one_epoch, batches=batches, first=first, warm_up=more, accuracy=accuracy, clock=clock,
+                           device=device_name, versions=versions, prebuilt=prebuilt, floor=floor, peaks=memory.peaks(),
+                           rounds=settings.rounds if first <= SLOW_EPOCH else min(settings.rounds, SLOW_ROUNDS))
 
 
 @pytest.mark.parametrize("device", ["cpu", "gpu"])
 @pytest.mark.parametrize("form", ["dense", "sparse", "bag"])
 @pytest.mark.parametrize("variant", ["torch", "tf", "tf-eager"])
-def test_inference(benchmark, settings, problems, memory, variant, form, device):
+def test_inference(benchmark, settings, problems, memory, cases, variant, form, device, round):
     """Predicting the whole test split, after one epoch of training: the test corpus uploaded, each
     batch built on the device, the predictions read back. TensorFlow's prediction is traced; `tf-eager`
     runs it op by op, as it ran before, so what tracing gains is measured in the same run."""
     benchmark.group = f"inference {form} {device}"
+    key = "inference", variant, form, device
+    case = cases.get(key, lambda: inference_case(problems, memory, settings, variant, form, device))
+    benchmark.pedantic(case.evaluate, rounds=1, iterations=1)
+    if round == settings.rounds - 1:
+        cases.done(key)
+    describe(benchmark, settings, variant=variant, batches=case.batches, device=case.device,
+             docs=len(case.batches.test_labels), versions=case.versions, round=round, first_seconds=case.first,
+             warm_up_seconds=case.warm_up, accuracy=case.accuracy, auto=variant != "tf-eager", **case.peaks)
+
+
+def inference_case(problems, memory, settings, variant, form, device):
     framework = variant.split("-")[0]
     hp, batches = problems(form, "3", framework=framework)
     impl, placed = framework_or_skip(framework, device)
@@ -135,37 +177,29 @@ def test_inference(benchmark, settings, problems, memory, variant, form, device)
             return impl.evaluate(model, batches, placed)
         finally:
             tf.config.run_functions_eagerly(False)
-    first, accuracy = timed(evaluate)
-    benchmark.pedantic(evaluate, rounds=settings.rounds, iterations=1)
+    first, more = warm_up(evaluate, most=settings.warm_up)
     memory.stop()
-    describe(benchmark, settings, variant=variant, batches=batches, device=impl.device_name(placed),
-             docs=len(batches.test_labels), versions=impl.versions(), first_seconds=first, accuracy=accuracy,
-             **memory.peaks())
+    return SimpleNamespace(evaluate=evaluate, batches=batches, device=impl.device_name(placed), versions=impl.versions(),
+                           first=first, warm_up=more, accuracy=evaluate(), peaks=memory.peaks())
 
 
-def seeds_for(settings, categories):
-    """Five seeds on 3 groups; three on all 20, where a 10-epoch training takes minutes."""
-    return settings.seeds if categories == "3" else settings.seeds[:3]
+SEEDS_ON_20 = 3  # seeds a 10-epoch training on all 20 groups gets in each process (each takes half a minute)
 
 
-def next_seed(settings, problems, framework="torch", categories="3", remove=(), warm_up=None):
-    """A pedantic setup (not timed) that hands each round the clean recipe's problem of the next seed, the
-    framework on its auto step; and with warm_up, what warm_up(hp, batches) makes of it."""
-    seeds = iter(seeds_for(settings, categories))
-
-    def setup():
-        hp, batches = problems("bag", categories, seed=next(seeds), framework=framework, remove=remove)
-        return (hp, batches, *([warm_up(hp, batches)] if warm_up else [])), {}
-    return setup
+def seed_problem(problems, settings, seed, framework="torch", categories="3", remove=()):
+    """The clean recipe's problem of `seed`, the framework on its auto step; a skip past the seeds all 20 groups get."""
+    if categories == "20" and seed >= SEEDS_ON_20:
+        pytest.skip(f"{SEEDS_ON_20} seeds on all 20 groups, where a 10-epoch training takes half a minute")
+    return problems("bag", categories, seed=seed, framework=framework, remove=remove)
 
 
 def warmed(impl, placed):
-    """warm_up(hp, batches) for next_seed: a model, optimizer, step and batch maker whose step has been traced
+    """ready(hp, batches) for a seed's round: a model, optimizer, step and batch maker whose step has been traced
     or compiled (a step on a full batch and one on the short last one: an unpadded step traces each shape)
     and whose prediction too (one evaluation), outside the clock; then the weights and Adam are put back, so
     the round starts at step one, and dropout's generator is seeded again (PyTorch's; the masks of TensorFlow's XLA step are drawn unseeded: README,
     "How close are the two implementations?")."""
-    def warm_up(hp, batches):
+    def ready(hp, batches):
         model, optimizer, step = fresh_model(impl, hp, batches, placed)
         build = impl.feeder(batches, placed, hp.step)
         start = time.perf_counter()
@@ -176,36 +210,37 @@ def warmed(impl, placed):
         impl.reset(model, optimizer, initial_of(hp, batches))
         impl.seed_randomness(hp.seed)
         return SimpleNamespace(model=model, optimizer=optimizer, step=step, build=build, seconds=seconds)
-    return warm_up
+    return ready
 
 
 @pytest.mark.parametrize("variant", ["torch", "tf", "sklearn-mlp", "linear"])
-def test_time_to_accuracy(benchmark, settings, problems, variant):
+def test_time_to_accuracy(benchmark, settings, problems, variant, seed):
     """DAWNBench-style: wall seconds from the first step until test accuracy first reaches TARGET,
-    evaluation after every epoch included; one round per seed. Each framework on its auto step and
-    compiled prediction, both traced or compiled before the clock (extra_info per seed: warm_up_seconds,
-    and of the round, train_seconds and evaluate_seconds)."""
+    evaluation after every epoch included; one round a seed, the variants taking turns seed by seed. Each
+    framework on its auto step and compiled prediction, both traced or compiled before the clock (per_seed:
+    warm_up_seconds, and of the round, train_seconds and evaluate_seconds)."""
     benchmark.group = f"time-to-accuracy {TARGET:.2f} clean cpu 3-groups"
-    per_seed = []
-
+    framework = variant if variant in ("torch", "tf") else "torch"
+    hp, batches = seed_problem(problems, settings, seed, framework)
+    found = {"seed": seed}
     if variant == "linear":
-        def run(hp, batches):
-            per_seed.append({"seed": hp.seed, "epochs": 1, "accuracy": linear_baseline(batches)[0]})
-        versions, setup = {}, next_seed(settings, problems)
+        def run():
+            found.update(epochs=1, accuracy=linear_baseline(batches)[0])
+        versions = {}
     elif variant == "sklearn-mlp":
-        def run(hp, batches):
+        def run():
             classifier = mlp_classifier(hp, hp.seed)
             for epoch in range(1, MAX_EPOCHS + 1):
                 accuracy = mlp_accuracy(mlp_epoch(classifier, batches), batches)
                 if accuracy >= TARGET:
                     break
-            per_seed.append({"seed": hp.seed, "epochs": epoch, "accuracy": accuracy})
-        versions, setup = {}, next_seed(settings, problems)
+            found.update(epochs=epoch, accuracy=accuracy)
+        versions = {}
     else:
         impl, placed = framework_or_skip(variant, "cpu")
-        versions, setup = impl.versions(), next_seed(settings, problems, variant, warm_up=warmed(impl, placed))
+        versions, ready = impl.versions(), warmed(impl, placed)(hp, batches)
 
-        def run(hp, batches, ready):
+        def run():
             train = evaluate = 0.0
             for epoch in range(1, MAX_EPOCHS + 1):
                 seconds, _ = timed(lambda: read_back(impl.train_epoch(ready.model, ready.optimizer, ready.step,
@@ -215,51 +250,48 @@ def test_time_to_accuracy(benchmark, settings, problems, variant):
                 evaluate += seconds
                 if accuracy >= TARGET:
                     break
-            per_seed.append({"seed": hp.seed, "epochs": epoch, "accuracy": accuracy, "step": hp.step,
-                             "warm_up_seconds": ready.seconds, "train_seconds": train, "evaluate_seconds": evaluate})
-    start = time.perf_counter()
-    benchmark.pedantic(run, setup=setup, rounds=len(settings.seeds), iterations=1)
-    describe(benchmark, settings, variant=variant, device="cpu", docs=None, versions=versions,
-             target=TARGET, per_seed=per_seed, reached=all(s["accuracy"] >= TARGET for s in per_seed),
-             accuracy=min(s["accuracy"] for s in per_seed), wall_seconds=time.perf_counter() - start)
+            found.update(epochs=epoch, accuracy=accuracy, step=hp.step, warm_up_seconds=ready.seconds,
+                         train_seconds=train, evaluate_seconds=evaluate)
+    benchmark.pedantic(run, rounds=1, iterations=1)
+    describe(benchmark, settings, variant=variant, device="cpu", docs=None, versions=versions, target=TARGET,
+             per_seed=[found], reached=found["accuracy"] >= TARGET, accuracy=found["accuracy"], seed=seed,
+             auto=variant in ("torch", "tf"))
 
 
 @pytest.mark.parametrize("metadata", ["with", "without"])
 @pytest.mark.parametrize("categories", ["3", "20"])
 @pytest.mark.parametrize("variant", ["torch", "tf", "sklearn-mlp", "linear"])
-def test_accuracy(benchmark, settings, problems, variant, categories, metadata):
-    """The accuracy table: full training (hp.epochs) on the clean recipe, one round per seed (five on
-    3 groups, three on 20), the networks from the same initial weights on their auto steps, traced or
-    compiled before the clock, the peers with their own; with the posts whole, and without their
-    headers, signatures and quoted lines."""
+def test_accuracy(benchmark, settings, problems, variant, categories, metadata, seed):
+    """The accuracy table: full training (hp.epochs) on the clean recipe, one round a seed (five on 3 groups,
+    three on 20), the variants taking turns seed by seed; the networks from the same initial weights on their
+    auto steps, traced or compiled before the clock (per_seed: warm_up_seconds), the peers with their own;
+    with the posts whole, and without their headers, signatures and quoted lines."""
     if settings.quick and (categories, metadata) != ("3", "with"):
         pytest.skip("--quick measures accuracy on the 3 groups' whole posts only")
     benchmark.group = f"accuracy clean {categories}-groups {metadata} metadata"
     remove = () if metadata == "with" else METADATA
-    per_seed = []
-
+    framework = variant if variant in ("torch", "tf") else "torch"
+    hp, batches = seed_problem(problems, settings, seed, framework, categories, remove)
+    found = {"seed": seed}
     if variant == "linear":
-        def run(hp, batches):
-            per_seed.append({"seed": hp.seed, "accuracy": linear_baseline(batches)[0]})
-        versions, device, setup = {}, "cpu", next_seed(settings, problems, categories=categories, remove=remove)
+        def run():
+            found.update(accuracy=linear_baseline(batches)[0])
+        versions, device = {}, "cpu"
     elif variant == "sklearn-mlp":
-        def run(hp, batches):
+        def run():
             classifier = mlp_classifier(hp, hp.seed)
             for _ in range(hp.epochs):
                 mlp_epoch(classifier, batches)
-            per_seed.append({"seed": hp.seed, "accuracy": mlp_accuracy(classifier, batches)})
-        versions, device, setup = {}, "cpu", next_seed(settings, problems, categories=categories, remove=remove)
+            found.update(accuracy=mlp_accuracy(classifier, batches))
+        versions, device = {}, "cpu"
     else:
         impl, placed = framework_or_skip(variant, "cpu")
-        versions, device = impl.versions(), impl.device_name(placed)
-        setup = next_seed(settings, problems, variant, categories, remove, warmed(impl, placed))
+        versions, device, ready = impl.versions(), impl.device_name(placed), warmed(impl, placed)(hp, batches)
 
-        def run(hp, batches, ready):
+        def run():
             for epoch in range(hp.epochs):
                 read_back(impl.train_epoch(ready.model, ready.optimizer, ready.step, batches.epoch(epoch, ready.build)))
-            per_seed.append({"seed": hp.seed, "accuracy": impl.evaluate(ready.model, batches, placed), "step": hp.step,
-                             "warm_up_seconds": ready.seconds})
-    benchmark.pedantic(run, setup=setup, rounds=len(seeds_for(settings, categories)), iterations=1)
-    accuracies = [s["accuracy"] for s in per_seed]
-    describe(benchmark, settings, variant=variant, device=device, docs=None, versions=versions, per_seed=per_seed,
-             accuracy=sum(accuracies) / len(accuracies))
+            found.update(accuracy=impl.evaluate(ready.model, batches, placed), step=hp.step, warm_up_seconds=ready.seconds)
+    benchmark.pedantic(run, rounds=1, iterations=1)
+    describe(benchmark, settings, variant=variant, device=device, docs=None, versions=versions, per_seed=[found],
+             accuracy=found["accuracy"], seed=seed, auto=variant in ("torch", "tf"))

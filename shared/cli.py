@@ -180,6 +180,9 @@ def build_parser():
     report.add_argument("inputs", nargs="+", metavar="BENCH.json|RECORD.json|DIR",
                         help="a pytest-benchmark --benchmark-json file and/or run records (files or folders)")
     report.add_argument("--out", required=True, type=Path, metavar="DIR", help="folder for report.md and the PNGs")
+    report.add_argument("--against", nargs="+", default=(), metavar="EARLIER.json|DIR",
+                        help="an earlier run's benchmark files: says which of its TensorFlow ÷ PyTorch ratios this run "
+                             "reproduces (the last line printed)")
     report.set_defaults(handler=report_command)
 
     side = commands.add_parser("side-by-side", help="write the aligned PyTorch | TensorFlow page (one HTML file)")
@@ -244,12 +247,13 @@ def compare_command(args):
         batches = prepare(corpus, hyperparameters(args, seed, init).resolved("torch"), features)  # one set for both
         features = batches.features
         for framework in FRAMEWORKS:
-            in_a_process_of_its_own(compare_run, framework, args, seed, init, batches)
+            in_a_process_of_its_own(compare_run, framework, args, seed, init, batches,
+                                    name=f"the {FRAMEWORK_NAMES[framework]} seed-{seed}")
     records = {framework: [load_record(args.out / f"{framework}-seed{seed}.json") for seed in args.seed]
                for framework in FRAMEWORKS}
     print(comparison_table(records["torch"], records["tf"]))
     from shared.report import write_report
-    report = write_report([args.out], args.out)
+    report, _ = write_report([args.out], args.out)
     print(f"records and {report.name} -> {args.out}/")
 
 
@@ -280,7 +284,10 @@ def profile_command(args):
 def report_command(args):
     check_writable(args.out)
     from shared.report import write_report
-    print(f"report -> {write_report(args.inputs, args.out)}")
+    report, reproduced = write_report(args.inputs, args.out, args.against)
+    print(f"report -> {report}")
+    if reproduced:
+        print(reproduced)
 
 
 def comparison_table(torch_runs, tf_runs):

@@ -41,7 +41,8 @@ ARCHIVE_ENV = "NEWSGROUPS_ARCHIVE"
 # without reading the topic.
 REMOVABLE = ("headers", "footers", "quotes")
 SPLIT_FOLDERS = {"train": "20news-bydate-train", "test": "20news-bydate-test"}
-# The file name scikit-learn's fetch_20newsgroups reads its cache from (sklearn.datasets._twenty_newsgroups).
+# The file name scikit-learn's fetch_20newsgroups reads its cache from: checked against scikit-learn's own
+# private names by sklearn_cache_file(), since this project writes that file itself.
 SKLEARN_CACHE_FILE = "20news-bydate_py3.pkz"
 
 
@@ -88,7 +89,7 @@ def load_corpus(categories=TUTORIAL_CATEGORIES, archive=None, data_home=None, re
     from sklearn.datasets import get_data_home  # scikit-learn imported where it is used: see shared/vocab.py
     archive = archive or os.environ.get(ARCHIVE_ENV) or None
     data_home = get_data_home(data_home)
-    cache = Path(data_home) / SKLEARN_CACHE_FILE
+    cache = Path(data_home) / sklearn_cache_file()
     if archive is not None:
         archive = Path(archive)
         if not archive.is_file():
@@ -108,6 +109,24 @@ def load_corpus(categories=TUTORIAL_CATEGORIES, archive=None, data_home=None, re
     return Corpus(splits["train"].data, splits["train"].target.astype(np.int64),
                   splits["test"].data, splits["test"].target.astype(np.int64),
                   tuple(splits["train"].target_names))
+
+
+def sklearn_cache_file():
+    """SKLEARN_CACHE_FILE, once scikit-learn is seen to read its cache from that name. Where it is read from is
+    scikit-learn's private business (the cache's name in sklearn.datasets._twenty_newsgroups, made a file name
+    by sklearn.datasets._base): a version that keeps it elsewhere would find no cache and try to download."""
+    import sklearn
+    try:
+        from sklearn.datasets._base import _pkl_filepath
+        from sklearn.datasets._twenty_newsgroups import CACHE_NAME
+        found = Path(_pkl_filepath("", CACHE_NAME)).name
+    except (ImportError, TypeError) as error:
+        found = f"? ({error})"
+    if found != SKLEARN_CACHE_FILE:
+        raise UserError(f"scikit-learn {sklearn.__version__} no longer reads its 20 Newsgroups cache from "
+                        f"{SKLEARN_CACHE_FILE} (found {found}), which this project writes from a local archive; "
+                        f"install the scikit-learn version in constraints.txt")
+    return SKLEARN_CACHE_FILE
 
 
 class DamagedCache(Exception):
@@ -163,7 +182,7 @@ def build_sklearn_cache(archive, data_home):
             raise UserError(f"{archive} is not a 20 Newsgroups bydate archive: no {', '.join(absent)}")
         partial = Path(folder) / SKLEARN_CACHE_FILE
         partial.write_bytes(codecs.encode(pickle.dumps(cache), "zlib_codec"))
-        os.replace(partial, Path(data_home) / SKLEARN_CACHE_FILE)
+        os.replace(partial, Path(data_home) / sklearn_cache_file())
 
 
 def carve_validation(corpus, fraction):

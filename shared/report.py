@@ -1,4 +1,6 @@
-"""report.md and its figures, from pytest-benchmark JSON files (one or more machines) and/or run records.
+"""report.md and its figures, from pytest-benchmark JSON files (one or more machines, each machine's files the
+processes of one run: shared/runs.py) and/or run records; with --against, whether an earlier run's
+TensorFlow ÷ PyTorch ratios are reproduced.
 
 Everything in the report comes from its inputs (no clock, no look at this machine), so the same
 inputs give the same files.
@@ -16,10 +18,11 @@ import numpy as np
 from shared.errors import UserError
 from shared.figures import FIGURES, accuracy_figure, epoch_figure, loss_figure, scaling_figure
 from shared.record import record_from, write_atomically
+from shared.runs import auto_row, merged_rows, process_counts, ratio, seed_ratio, tf_over_torch, variant
 from shared.scaling import AXES, FRAMEWORK_NAMES, crossovers, slopes
-from shared.stats import paired_difference, sample_std, unpaired_difference
+from shared.stats import agree, paired_difference, sample_std, unpaired_difference
 
-CLEAN_GROUPS = ("train-epoch sparse cpu 3-groups", "train-epoch bag cpu 3-groups")
+CLEAN_GROUP = "train-epoch bag cpu 3-groups"  # the clean recipe's own form
 DENSE_GROUP = "train-epoch dense cpu 3-groups"
 
 
@@ -56,14 +59,16 @@ def machine_label(bench):
     return f"{', '.join(gpus)} ({host})" if gpus else host
 
 
-def write_report(paths, out):
+def write_report(paths, out, against=()):
+    """report.md, its figures and CSV tables in `out`; returns (its path, the reproduction line or None)."""
     benches, records = load_inputs(paths)
+    earlier = merged_rows(load_inputs(against)[0]) if against else None
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UserError(f"cannot write to {out}: {error.strerror or error}") from None
-    rows = [b for bench in benches for b in bench["benchmarks"]]
+    rows = merged_rows(benches)
     figures = {FIGURES[0]: loss_figure(group_records(records), out / FIGURES[0]),
                FIGURES[1]: epoch_figure(bench_rows(rows, "train-epoch"), epoch_bars(records), out / FIGURES[1]),
                FIGURES[2]: accuracy_figure(accuracy_rows(rows, records), out / FIGURES[2])}
@@ -71,15 +76,16 @@ def write_report(paths, out):
         points = bench_rows(rows, f"scaling {axis}")
         if points:
             figures[f"scaling_{axis}.png"] = scaling_figure(axis, points, out / f"scaling_{axis}.png")
-    TABLES.clear()
+    tables = {}  # name -> (header, rows) of every table in the report, for its CSV files
+    reproduction, line = reproduction_section(rows, earlier, tables) if earlier is not None else ("", None)
     sections = [uncommitted_mark(benches, records), "# newsgroups-mlp: PyTorch and TensorFlow side by side", "",
-                environment_section(benches, records), speed_section(rows, records), targets_section(rows),
-                scaling_section(rows), accuracy_section(rows, records),
+                environment_section(benches, records, tables), speed_section(rows, records, tables), targets_section(rows, tables),
+                scaling_section(rows, tables), accuracy_section(rows, records, tables), reproduction,
                 "## Figures\n\n" + "\n\n".join(f"![{name[:-4].replace('_', ' ')}]({name})" for name in figures) + "\n"]
     write_atomically(out / "report.md", "\n".join(s for s in sections if s))
-    for name, (header, cells) in TABLES.items():
+    for name, (header, cells) in tables.items():
         write_atomically(out / f"{name}.csv", csv_text(header, cells))
-    return out / "report.md"
+    return out / "report.md", line
 
 
 def uncommitted_mark(benches, records):
@@ -91,12 +97,9 @@ def uncommitted_mark(benches, records):
     return ""
 
 
-TABLES = {}  # name -> (header, rows) of every table in the report being written, for its CSV files
-
-
-def table(header, rows, name):
-    """A markdown table; the same cells go to NAME.csv beside report.md."""
-    TABLES[name] = (header, [tuple(row) for row in rows])
+def table(header, rows, name, tables):
+    """A markdown table; its cells are kept in tables[name], for NAME.csv beside report.md."""
+    tables[name] = (header, [tuple(row) for row in rows])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     return "\n".join(lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]) + "\n"
 
@@ -109,23 +112,32 @@ def csv_text(header, rows):
     return out.getvalue()
 
 
-def environment_section(benches, records):
+def environment_section(benches, records, tables):
     rows = []
+    runs = defaultdict(list)
     for bench in benches:
+        runs[bench["label"]].append(bench)
+    for label, processes in runs.items():
+        bench = processes[0]
         machine, commit = bench["machine_info"], bench.get("commit_info", {})
-        infos = [b["extra_info"] for b in bench["benchmarks"]]
+        infos = [b["extra_info"] for p in processes for b in p["benchmarks"]]
         versions = {k: v for info in infos for k, v in info.get("versions", {}).items()}
-        label = f" ({bench['label']})" if len(benches) > 1 else ""
-        rows += [(f"machine{label}", bench["label"]),
+        dates = sorted(p["datetime"][:19] for p in processes)
+        commands = sorted({p.get("command", "pytest benchmarks/") for p in processes})
+        orders = sorted({str(p["order_seed"]) for p in processes if "order_seed" in p})
+        named = f" ({label})" if len(runs) > 1 else ""
+        rows += [(f"machine{named}", label),
+                 ("processes", f"{len(processes)} (each a fresh pytest process; its JSON file one repeat of the run)"),
                  ("threads per framework", ", ".join(sorted({str(i["threads"]) for i in infos}))),
                  ("devices", ", ".join(sorted({str(i["device"]) for i in infos}))),
                  ("OS", f"{machine['system']} {machine['release']}"),
                  ("Python", machine["python_version"]),
                  ("libraries", ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))),
                  ("host allocator", bench.get("host_allocator", "not recorded")),
-                 ("date", bench["datetime"][:19]),
+                 ("date", dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"),
+                 ("round order seeds", ", ".join(orders) or "not recorded (variants ran one after another)"),
                  ("git commit", f"{commit.get('id', '?')}{' (uncommitted changes)' if commit.get('dirty') else ''}"),
-                 ("reproduce", f"`git checkout {commit.get('id', '?')[:10]} && {bench.get('command', 'pytest benchmarks/')}`")]
+                 ("reproduce", " and ".join(f"`git checkout {commit.get('id', '?')[:10]} && {c}`" for c in commands))]
     for source, group in group_records(records).items():
         r, m = group[0], group[0].machine or {}
         versions = {k: v for run in group for k, v in run.versions.items()}
@@ -135,7 +147,7 @@ def environment_section(benches, records):
                                      + f", {m.get('date', '?')}, commit {m.get('commit') or '?'}"
                                      + (" (uncommitted changes)" if m.get("dirty") else "")),
                  (f"reproduce: {source}", f"`{rerun_command(group)}`")]
-    return "## Environment\n\n" + table(("", ""), rows, "environment")
+    return "## Environment\n\n" + table(("", ""), rows, "environment", tables)
 
 
 def rerun_command(group):
@@ -169,11 +181,29 @@ def bench_rows(rows, group_prefix):
     return [b for b in rows if b["group"].startswith(group_prefix)]
 
 
-def variant(b):
-    return b["extra_info"].get("variant", b["name"])
+def clock_cell(info):
+    """What a training row's clock holds, as the suite recorded it (older files: from batches_prebuilt alone)."""
+    if "clock" in info:
+        return info["clock"]
+    if "batches_prebuilt" in info:
+        return "the steps, on batches made before it" if info["batches_prebuilt"] else "making each batch, and the steps"
+    return "n/a"
 
 
-def speed_section(rows, records):
+def first_round_check(rows):
+    """(how many rows' first timed round, in a process, was their slowest; how many that would be if rounds were
+    interchangeable; rows × processes counted): whether the warm-up before the clock was long enough."""
+    found, expected, counted = 0, 0.0, 0
+    for b in rows:
+        for p in b["processes"]:
+            if len(p["data"]) >= 3 and "per_seed" not in b["extra_info"]:
+                found += p["data"][0] == max(p["data"])
+                expected += 1 / len(p["data"])
+                counted += 1
+    return found, expected, counted
+
+
+def speed_section(rows, records, tables):
     rows = [b for b in rows if not b["group"].startswith("scaling")]
     if rows:
         lines = []
@@ -181,35 +211,42 @@ def speed_section(rows, records):
         for b in rows:
             by_group[b["group"], b["machine"]].append(b)
         for group, machine in sorted(by_group):
-            members = sorted(by_group[group, machine], key=lambda b: b["stats"]["median"])
-            for b in members:
+            reference = auto_row(rows, group, "torch", machine)
+            for b in sorted(by_group[group, machine], key=lambda b: b["stats"]["median"]):
                 s, info = b["stats"], b["extra_info"]
-                floor = info.get("optimizer_floor_seconds")
-                lines.append((group, variant(b), machine, f"{s['median']:.4f}", f"{s['iqr']:.4f}", s["rounds"],
+                lines.append((group, variant(b), machine, f"{s['median']:.4f}", f"{s['iqr']:.4f}", process_counts(b),
                               f"{info['docs_per_second']:,.0f}" if info.get("docs_per_second") else "n/a",
-                              ratio_cell(b, members[0]), ratio_cell(b, floor) if floor else "n/a",
+                              ratio_text(b, reference),
+                              ratio(b, floor=True).text() if info.get("optimizer_floor_seconds") else "n/a",
                               f"{info['first_seconds']:.3f}" if "first_seconds" in info else "n/a",
-                              memory_cell(info)))
-        return ("## Speed\n\nSeconds per round (one epoch, one test-split prediction, one load...), warm-up "
-                "excluded and shown apart; ratio to the fastest in its group on the same machine, with its 95 % interval "
-                "bootstrapped over both rows' rounds; for training, the "
-                "multiple of the optimizer-memory floor (the memory traffic of Adam's update, timed in the same run "
-                "on the device that trains); the case's own peak memory: what it added to the process's resident "
-                "memory at its peak (host +), and the GPU's peak (device).\n\n"
-                + table(("group", "variant", "machine", "median s", "IQR s", "rounds", "docs/s", "× fastest",
-                         "× floor", "first round s", "peak memory MB"), lines, "speed"))
+                              memory_cell(info), clock_cell(info)))
+        slowest, expected, counted = first_round_check(rows)
+        return ("## Speed\n\nSeconds per round (one epoch, one test-split prediction, one load...), over every round "
+                "of every process, warm-up excluded and shown apart. Ratios, each with its 95 % interval: to PyTorch's "
+                "--step auto row of the group on the same machine (named in advance, never the fastest found), and for "
+                "training to the optimizer-memory floor (the memory traffic of Adam's update, timed in the same process "
+                "on the device that trains). A ratio is taken in each process (median ÷ median); its interval is a "
+                "Student t over those per-process ratios (in logs), so one process gives none. The case's own peak "
+                "memory: what it added to the process's resident memory at its peak (host +), and the GPU's peak "
+                "(device). The clock: what each training row's time holds. Warm-up check: the first timed round was "
+                f"its row's slowest in {slowest} of {counted} rows × processes, where {expected:.1f} would be if "
+                "rounds were interchangeable.\n\n"
+                + table(("group", "variant", "machine", "median s", "IQR s", "processes × rounds", "docs/s",
+                         "÷ PyTorch auto", "× floor", "first round s", "peak memory MB", "clock holds"), lines, "speed",
+                        tables))
     lines = [(source, name, f"{median:.4f}", f"{q3 - q1:.4f}", epochs, f"{docs / median:,.0f}", f"{first:.3f}")
              for source, name, median, q1, q3, epochs, docs, first in epoch_stats(records)]
     return ("## Speed\n\nSeconds per epoch from the run records (first epoch apart).\n\n"
-            + table(("runs", "framework", "median s", "IQR s", "epochs", "docs/s", "first epoch s"), lines, "speed"))
+            + table(("runs", "framework", "median s", "IQR s", "epochs", "docs/s", "first epoch s"), lines, "speed", tables))
 
 
-def ratio_cell(row, other):
-    """median(row) ÷ median(other) (a row, or a number such as the floor), and its bootstrapped 95 % interval."""
-    bottom = rounds(other) if isinstance(other, dict) else [other]
-    low, high = ratio_interval(rounds(row), bottom)
-    value = np.median(rounds(row)) / np.median(bottom)
-    return f"{value:.2f}× ({low:.2f}–{high:.2f})" if row is not other else "1.00×"
+def ratio_text(row, reference):
+    if reference is None:
+        return "n/a"
+    if row is reference:
+        return "1.00× (reference)"
+    found = ratio(row, reference)
+    return found.text() if found else "n/a"
 
 
 def memory_cell(info):
@@ -218,114 +255,88 @@ def memory_cell(info):
     return ", ".join(cells) or "n/a"
 
 
-def framework_of(name):
-    return name.split("-")[0]
+def row_of(rows, group, name, machine):
+    return next((b for b in rows if b["group"] == group and variant(b) == name and b["machine"] == machine), None)
 
 
-def fastest(rows, groups, framework):
-    """(median, row) of the framework's fastest variant over `groups`, or (None, None)."""
-    found = [(b["stats"]["median"], b) for b in rows
-             if b["group"] in groups and framework_of(variant(b)) == framework]
-    return min(found, key=lambda pair: pair[0]) if found else (None, None)
-
-
-def median_of(rows, group, name):
-    found = row_of(rows, group, name)
-    return found["stats"]["median"] if found else None
-
-
-def row_of(rows, group, name):
-    return next((b for b in rows if b["group"] == group and variant(b) == name), None)
-
-
-def rounds(row):
-    """The seconds of each timed round of a benchmark row (its median alone where the JSON has no data)."""
-    return row["stats"].get("data") or [row["stats"]["median"]]
-
-
-BOOTSTRAP_DRAWS = 4000
-
-
-def ratio_interval(numerator, denominator=(1.0,)):
-    """The 95 % interval of median(numerator) ÷ median(denominator), bootstrapped over each side's rounds
-    (resampled with replacement, a fixed seed: the same inputs give the same report)."""
-    rng = np.random.default_rng(0)
-    draws = [np.median(rng.choice(np.asarray(side, dtype=float), (BOOTSTRAP_DRAWS, len(side))), axis=1)
-             for side in (numerator, denominator)]
-    low, high = np.percentile(draws[0] / draws[1], [2.5, 97.5])
-    return float(low), float(high)
-
-
-def verdict(target, low, high, n_rounds):
-    """'met' only when the whole interval meets the target, 'not met' when none of it does."""
+def verdict(target, found):
+    """'met' only when the whole interval meets the target, 'not met' when none of it does; no verdict from
+    one process."""
+    if found.low is None:
+        return "one run: no interval"
     sign, bound = target
     meets = (lambda v: v >= bound) if sign == "≥" else (lambda v: v <= bound)
-    if meets(low) and meets(high):
+    if meets(found.low) and meets(found.high):
         return "met"
-    if not meets(low) and not meets(high):
+    if not meets(found.low) and not meets(found.high):
         return "not met"
-    return f"undecided at {n_rounds} rounds"
+    return f"undecided at {found.processes} processes"
 
 
-def targets_section(rows):
-    """The speed targets, each measured within one machine's run (CPU) or on the GPU named beside it, each
-    with a 95 % interval bootstrapped over the rounds it came from."""
-    if not bench_rows(rows, "train-epoch"):
-        return ""
+def targets_section(rows, tables):
+    """The targets, each a ratio of rows named in advance (each framework's --step auto row), measured within one
+    machine's run (CPU) or on the GPU named beside it, with its interval over processes."""
     lines = []
 
-    def add(claim, target, numerator, denominator=None, scale=1.0, machine=""):
-        """numerator, denominator: benchmark rows (or a number for the denominator); the value is their
-        medians' ratio times scale."""
-        if numerator is None or denominator is None:
-            lines.append((claim, f"{target[0]} {target[1]:g}", "n/a", "n/a", "not measured", machine))
+    def add(claim, target, found, machine):
+        bound = f"{target[0]} {target[1]:g}"
+        if found is None:
+            lines.append((claim, bound, "n/a", "n/a", "n/a", "not measured", machine))
             return
-        top = rounds(numerator)
-        bottom = rounds(denominator) if isinstance(denominator, dict) else [denominator]
-        value = float(np.median(top) / np.median(bottom)) * scale
-        low, high = (scale * v for v in ratio_interval(top, bottom))
-        n = min(len(top), len(bottom)) if isinstance(denominator, dict) else len(top)
-        lines.append((claim, f"{target[0]} {target[1]:g}", f"{value:.3g}", f"{low:.3g} – {high:.3g}",
-                      verdict(target, low, high, n), machine))
+        interval = f"{found.low:.3g} – {found.high:.3g}" if found.low is not None else "n/a"
+        lines.append((claim, bound, f"{found.value:.3g}", interval, found.counts(), verdict(target, found), machine))
 
+    def of(top, bottom=None, **how):
+        return ratio(top, bottom, **how) if top is not None and (bottom is not None or how) else None
+
+    names = FRAMEWORK_NAMES
     for machine in sorted({b["machine"] for b in rows}):
         mine = [b for b in rows if b["machine"] == machine]
-        if not bench_rows(mine, "train-epoch dense cpu") and not bench_rows(mine, "train-epoch bag cpu"):
-            continue
-        best = {f: fastest(mine, CLEAN_GROUPS, f)[1] for f in FRAMEWORK_NAMES}
-        for framework, bound in (("torch", 3), ("tf", 4)):
-            row = best[framework]
-            floor = row["extra_info"].get("optimizer_floor_seconds") if row else None
-            add(f"{FRAMEWORK_NAMES[framework]}: fastest clean epoch ({variant(row) if row else '-'}) ÷ optimizer floor",
-                ("≤", bound), row, floor, machine=machine)
-        for framework in FRAMEWORK_NAMES:
-            add(f"{FRAMEWORK_NAMES[framework]}: tutorial dense epoch ÷ fastest clean epoch", ("≥", 10),
-                row_of(mine, DENSE_GROUP, framework), best[framework], machine=machine)
-        mlp = row_of(mine, "train-epoch sparse cpu 3-groups", "sklearn-mlp")
-        for framework, bound in (("torch", 4), ("tf", 2.5)):
-            add(f"scikit-learn MLPClassifier ÷ {FRAMEWORK_NAMES[framework]}, clean epoch", ("≥", bound),
-                mlp, best[framework], machine=machine)
-        if all(best.values()):
-            slower, faster = sorted(best.values(), key=lambda b: -b["stats"]["median"])
-            add("slower ÷ faster framework, fastest clean epochs", ("≤", 2), slower, faster, machine=machine)
+        if bench_rows(mine, "train-epoch bag cpu") or bench_rows(mine, "train-epoch dense cpu"):
+            clean = {f: auto_row(mine, CLEAN_GROUP, f, machine) for f in names}
+            for framework, bound in (("torch", 3), ("tf", 4)):
+                add(f"{names[framework]}: auto-step clean bag epoch ÷ optimizer floor", ("≤", bound),
+                    of(clean[framework], floor=True), machine)
+            for framework in names:
+                add(f"{names[framework]}: tutorial dense epoch ÷ auto-step clean bag epoch", ("≥", 10),
+                    of(auto_row(mine, DENSE_GROUP, framework, machine), clean[framework]), machine)
+            mlp = row_of(mine, "train-epoch sparse cpu 3-groups", "sklearn-mlp", machine)
+            for framework, bound in (("torch", 4), ("tf", 2.5)):
+                add(f"scikit-learn MLPClassifier (sparse) ÷ {names[framework]} auto-step clean bag epoch",
+                    ("≥", bound), of(mlp, clean[framework]), machine)
+            add("TensorFlow ÷ PyTorch, auto-step clean bag epochs", ("≤", 2), of(clean["tf"], clean["torch"]), machine)
+        for form in ("bag", "sparse"):
+            group = f"inference {form} cpu"
+            if bench_rows(mine, group):
+                add(f"TensorFlow ÷ PyTorch, test-split prediction ({form})", ("≤", 4),
+                    of(auto_row(mine, group, "tf", machine), auto_row(mine, group, "torch", machine)), machine)
+        for categories, bound in (("3", 2.5), ("20", 1.6)):
+            group = f"accuracy clean {categories}-groups with metadata"
+            torch, tf = (auto_row(mine, group, f, machine) for f in ("torch", "tf"))
+            for compile_included in (True, False):
+                how = "compile included" if compile_included else "compile left out"
+                add(f"TensorFlow ÷ PyTorch, 10-epoch training on {categories} groups ({how})", ("≤", bound),
+                    seed_ratio(tf, torch, compile_included) if torch and tf else None, machine)
     for machine in sorted({b["machine"] for b in bench_rows(rows, "train-epoch") if "gpu" in b["group"]}):
         mine = [b for b in rows if b["machine"] == machine]
-        add("PyTorch on the GPU: tutorial dense epoch, s", ("≤", 0.02),
-            row_of(mine, "train-epoch dense gpu 3-groups", "torch"), 1.0, machine=machine)
-        add("PyTorch on the GPU: all-20 dense epoch, s", ("≤", 0.3),
-            row_of(mine, "train-epoch dense gpu 20-groups", "torch"), 1.0, machine=machine)
-        add("PyTorch on the GPU: fastest clean epoch, s", ("≤", 0.01),
-            fastest(mine, ("train-epoch sparse gpu 3-groups", "train-epoch bag gpu 3-groups"), "torch")[1], 1.0,
-            machine=machine)
-        add("PyTorch on the GPU: dense test-split inference, s", ("≤", 0.02),
-            row_of(mine, "inference dense gpu", "torch"), 1.0, machine=machine)
-    return ("## Targets\n\nCPU ratios are measured within one run on one machine; GPU times are absolute, on the GPU "
-            "named. The interval is bootstrapped over the rounds each figure came from (95 %, ratio of "
-            "medians); a target is met only when its whole interval is.\n\n"
-            + table(("claim", "target", "measured", "95 % interval", "met", "machine"), lines, "targets"))
+        for claim, bound, group in (("tutorial dense epoch", 0.02, "train-epoch dense gpu 3-groups"),
+                                    ("all-20 dense epoch", 0.3, "train-epoch dense gpu 20-groups"),
+                                    ("auto-step clean bag epoch", 0.01, "train-epoch bag gpu 3-groups"),
+                                    ("dense test-split inference", 0.02, "inference dense gpu")):
+            row = auto_row(mine, group, "torch", machine)
+            add(f"PyTorch on the GPU: {claim}, s", ("≤", bound), ratio(row) if row else None, machine)
+    if not lines:
+        return ""
+    return ("## Targets\n\nEach figure compares rows named in advance: each framework's --step auto row, never the "
+            "fastest of several. CPU ratios are measured within one run on one machine; GPU times are absolute, on "
+            "the GPU named. The interval is a Student t over the per-process figures (95 %, in logs), and n says how "
+            "many processes and rounds (or seeds) it rests on; a target is met only when its whole interval is, and "
+            "one process gives no verdict. The 10-epoch trainings pair the two frameworks seed by seed; a training "
+            "from scratch pays its compile, so that figure is the one to cite.\n\n"
+            + table(("claim", "target", "measured", "95 % interval", "n", "met", "machine"), lines, "targets", tables))
 
 
-def scaling_section(rows):
+def scaling_section(rows, tables):
     points = bench_rows(rows, "scaling")
     if not points:
         return ""
@@ -336,7 +347,7 @@ def scaling_section(rows):
             "3 groups, vocabulary on all 20). The slope is the fitted exponent of a log-log line: 1 means the "
             "epoch's cost grows in proportion; 0, that it does not grow. Peak memory is the case's own: the "
             "device's peak on a GPU, on the CPU what the case added to the process's resident memory.\n\n"
-            + table(("axis", "line", "slope", "points", "largest value", "peak memory MB there"), fitted, "scaling"))
+            + table(("axis", "line", "slope", "points", "largest value", "peak memory MB there"), fitted, "scaling", tables))
     if found:
         text += "\nCrossovers found:\n\n" + "\n".join(f"- {line}" for line in found) + "\n"
     return text
@@ -351,8 +362,17 @@ def accuracy_rows(rows, records):
             if runs:
                 out.append((f"{name}, {source}", [r.test_accuracy for r in runs]))
     for b in bench_rows(rows, "accuracy"):
-        out.append((f"{variant(b)}, {b['group'][len('accuracy '):]}", [s["accuracy"] for s in b["extra_info"]["per_seed"]]))
+        out.append((f"{variant(b)}, {b['group'][len('accuracy '):]}", list(by_seed(b, "accuracy").values())))
     return out
+
+
+def by_seed(row, key):
+    """{seed: value of `key`} of a seed-round row, averaged over the processes that ran the seed (the same
+    for PyTorch's seeded trainings; TensorFlow's XLA dropout draws its own masks in each)."""
+    values = defaultdict(list)
+    for s in row["extra_info"]["per_seed"]:
+        values[s["seed"]].append(s[key])
+    return {seed: float(np.mean(found)) for seed, found in sorted(values.items())}
 
 
 def epoch_stats(records):
@@ -375,18 +395,19 @@ def epoch_bars(records):
     return [stats[:5] for stats in epoch_stats(records)]
 
 
-def accuracy_section(rows, records):
+def accuracy_section(rows, records, tables):
     lines = [(label, f"{np.mean(a):.4f} ± {sample_std(a):.4f}", len(a), f"{min(a):.4f} – {max(a):.4f}")
              for label, a in accuracy_rows(rows, records)]
     for b in bench_rows(rows, "time-to-accuracy"):
         info = b["extra_info"]
         epochs = [s["epochs"] for s in info["per_seed"]]
+        reached = all(s["accuracy"] >= info["target"] for s in info["per_seed"])
         lines.append((f"{variant(b)}, time to {info['target']:.2f}: median {b['stats']['median']:.2f} s",
-                      "reached" if info["reached"] else "not reached in every seed", len(epochs),
+                      "reached" if reached else "not reached in every seed", len(by_seed(b, "epochs")),
                       f"{min(epochs)} – {max(epochs)} epochs"))
     return ("## Accuracy\n\nTest accuracy, mean ± sample standard deviation (ddof=1) over seeds.\n\n"
-            + table(("configuration", "accuracy", "seeds", "range"), lines, "accuracy")
-            + differences_section(rows, records) + time_split_section(rows))
+            + table(("configuration", "accuracy", "seeds", "range"), lines, "accuracy", tables)
+            + differences_section(rows, records, tables) + time_split_section(rows, tables))
 
 
 def accuracy_pairs(rows, records):
@@ -398,8 +419,7 @@ def accuracy_pairs(rows, records):
             pairs.append((f"TensorFlow - PyTorch, {source}", by["torch"], by["tf"], True))
     groups = sorted({b["group"] for b in bench_rows(rows, "accuracy")})
     for group in groups:
-        members = {variant(b): {s["seed"]: s["accuracy"] for s in b["extra_info"]["per_seed"]}
-                   for b in rows if b["group"] == group}
+        members = {variant(b): by_seed(b, "accuracy") for b in rows if b["group"] == group}
         if "torch" not in members:
             continue
         for other, label, paired in (("tf", "TensorFlow", True), ("sklearn-mlp", "MLPClassifier", False),
@@ -409,7 +429,7 @@ def accuracy_pairs(rows, records):
     return pairs
 
 
-def differences_section(rows, records):
+def differences_section(rows, records, tables):
     lines = []
     for label, torch_runs, other, paired in accuracy_pairs(rows, records):
         if paired:
@@ -426,10 +446,10 @@ def differences_section(rows, records):
             "networks of one seed start from the same weights on the same batches, so they are paired by seed; "
             "scikit-learn's MLPClassifier draws its own initial weights and LinearSVC has none, so those are "
             "compared unpaired.\n\n"
-            + table(("difference", "test", "mean", "95 % interval", "verdict"), lines, "accuracy_differences"))
+            + table(("difference", "test", "mean", "95 % interval", "verdict"), lines, "accuracy_differences", tables))
 
 
-def time_split_section(rows):
+def time_split_section(rows, tables):
     """What a time-to-accuracy round is made of, per framework: medians over seeds."""
     lines = []
     for b in bench_rows(rows, "time-to-accuracy"):
@@ -444,4 +464,25 @@ def time_split_section(rows):
             "step and the prediction, on one step and one evaluation) runs before the clock; training and "
             "evaluating are the round's own.\n\n"
             + table(("variant", "step", "warm-up s (not timed)", "training s", "evaluating s"), lines,
-                    "time_to_accuracy_split"))
+                    "time_to_accuracy_split", tables))
+
+
+def reproduction_section(rows, earlier, tables):
+    """Whether this run reproduces an earlier one: for each TensorFlow ÷ PyTorch ratio both have, do the two
+    agree (their log ratios within 1.96 standard errors of their difference)? Returns (section, last line)."""
+    now, then = tf_over_torch(rows), tf_over_torch(earlier)
+    lines, agreed, judged = [], 0, 0
+    for name in sorted(set(now) & set(then)):
+        same = agree(then[name], now[name])
+        judged += same is not None
+        agreed += bool(same)
+        lines.append((name, then[name].text(), now[name].text(),
+                      {True: "agree", False: "differ", None: "no standard error (one process)"}[same]))
+    line = f"reproduced: {agreed} of {judged} TensorFlow ÷ PyTorch ratios agree with the earlier run"
+    unjudged = len(lines) - judged
+    return ("## Reproduction\n\nEvery TensorFlow ÷ PyTorch ratio found in both this run and the earlier one "
+            "(--against): they agree when their log ratios differ by less than 1.96 × √(se₁² + se₂²), each se the "
+            "standard error over that run's processes. A ratio measured in one process has none and is not "
+            f"judged ({unjudged} here).\n\n"
+            + table(("ratio", "earlier run", "this run", "verdict"), lines, "reproduction", tables)
+            + f"\n{line}\n"), line

@@ -59,11 +59,12 @@ def run(framework, batches, hp, device="auto", threads=None, quiet=False):
         test_accuracy=accuracy, machine=machine_info())
 
 
-def in_a_process_of_its_own(function, *args):
+def in_a_process_of_its_own(function, *args, name="a"):
     """function(*args) in a fresh interpreter, waited for. Each run of compare gets one: TensorFlow keeps the
     memory a run took (its CPU allocator's pool) until its process ends, and a little more each run, so in
     one process the peak would grow with the seeds, and PyTorch's would add to it. A fresh process also
-    starts every run alike. The worker reports an error in its own one line; this one exits with its code."""
+    starts every run alike. The worker reports an error in its own one line, and this one exits 1; a worker
+    killed by a signal (the kernel's out-of-memory killer sends SIGKILL) is a UserError naming the run `name`."""
     worker = multiprocessing.get_context("spawn").Process(target=worker_main, args=(function, *args))
     # A Ctrl-C while the worker starts (forking it, then writing its arguments to it, until it has read them)
     # is noted and acted on once it has started: raised in the middle, it would leave the worker running on
@@ -83,8 +84,13 @@ def in_a_process_of_its_own(function, *args):
             os.kill(worker.pid, signal.SIGINT)
             worker.join()
         raise
+    if worker.exitcode in (130, -signal.SIGINT):  # a Ctrl-C that reached the worker alone
+        raise KeyboardInterrupt
+    if worker.exitcode < 0:
+        killer = signal.Signals(-worker.exitcode).name
+        raise UserError(f"{name} run's process was killed by {killer}" + (" (out of memory?)" if killer == "SIGKILL" else ""))
     if worker.exitcode:
-        raise SystemExit(1 if worker.exitcode > 0 else 130)
+        raise SystemExit(1)
 
 
 def worker_main(function, *args):

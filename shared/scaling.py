@@ -4,6 +4,7 @@ Each point is one benchmark row of group ``scaling AXIS`` whose extra_info names
 on it, the framework, the input form and the device it ran on.
 """
 
+import warnings
 from collections import defaultdict
 
 import numpy as np
@@ -20,6 +21,15 @@ def device_kind(info):
 def line_name(key):
     axis, framework, form, kind, machine = key
     return f"{FRAMEWORK_NAMES.get(framework, framework)} {form}, {kind} ({machine})"
+
+
+def point_rows(points):
+    """{(axis, framework, form, device kind, machine): {value: row}}."""
+    found = defaultdict(dict)
+    for b in points:
+        info = b["extra_info"]
+        found[info["axis"], info["framework"], info["form"], device_kind(info), b["machine"]][info["value"]] = b
+    return dict(sorted(found.items()))
 
 
 def lines(points):
@@ -44,44 +54,74 @@ def slopes(points):
     return out
 
 
-def first_win(a, b):
-    """The smallest shared value from which line `a` is faster than line `b` at every larger one, or None."""
-    times_a, times_b = dict((v, t) for v, t, _ in a), dict((v, t) for v, t, _ in b)
-    shared = sorted(set(times_a) & set(times_b))
-    wins = [times_a[v] < times_b[v] for v in shared]
-    if not shared or not wins[-1]:
+def point_ratio(a, b):
+    """The Ratio of two scaling points' seconds (a ÷ b): per process where both ran in the same processes of one
+    run, else Welch's t on the two sides' per-process log medians (two machines share no process); None where
+    either side has fewer than two processes, so no interval."""
+    from scipy import stats  # where used: shared.cli imports this module, and each run of compare imports that
+
+    from shared.runs import ratio
+    from shared.stats import LEVEL, Ratio
+    if a["machine"] == b["machine"]:
+        return ratio(a, b)
+    logs = [np.log([np.median(p["data"]) for p in side["processes"]]) for side in (a, b)]
+    if min(len(side) for side in logs) < 2:
         return None
-    start = len(wins)
-    while start > 0 and wins[start - 1]:
-        start -= 1
-    return shared[start]
+    value = float(np.exp(logs[0].mean() - logs[1].mean()))
+    logs = [np.full_like(side, side[0]) if np.ptp(side) < 1e-12 else side for side in logs]  # no spread: exactly none
+    if not (np.ptp(logs[0]) or np.ptp(logs[1])):
+        return Ratio(value, value, value, min(map(len, logs)), 0, 0.0)
+    with warnings.catch_warnings():  # scipy's note that one side is constant: Welch's interval holds all the same
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, high = stats.ttest_ind(logs[0], logs[1], equal_var=False).confidence_interval(LEVEL)
+    return Ratio(value, float(np.exp(low)), float(np.exp(high)), min(map(len, logs)), 0, None)
+
+
+def leader(a, b):
+    """-1 where point a is resolved faster than b (its ratio's whole interval below 1), +1 where slower, 0 where
+    the intervals do not separate them (or there is no interval)."""
+    found = point_ratio(a, b)
+    if found is None or found.low is None:
+        return 0
+    return -1 if found.high < 1 else 1 if found.low > 1 else 0
 
 
 def crossovers(points):
-    """Sentences naming where the GPU starts to pay, and where one framework overtakes the other."""
-    found, by_key = [], lines(points)
-    for (axis, framework, form, kind, machine), values in by_key.items():
+    """Sentences naming where the GPU starts to pay, and where one framework overtakes the other: each only
+    where the two lines' intervals separate at the values compared."""
+    found, by_key = [], point_rows(points)
+    for key, values in by_key.items():
+        axis, framework, form, kind, machine = key
         if kind != "GPU":
             continue
         for (axis2, framework2, form2, kind2, machine2), cpu in by_key.items():
-            if (axis2, framework2, form2, kind2) == (axis, framework, form, "CPU"):
-                win = first_win(values, cpu)
-                name = f"{FRAMEWORK_NAMES.get(framework, framework)} {form}"
-                found.append(f"{AXIS_NAMES[axis]}: {name} on {machine.split(' (')[0]} is faster than on the CPU of "
-                             f"{machine2} from {win:,} on" if win is not None else
-                             f"{AXIS_NAMES[axis]}: {name} on {machine.split(' (')[0]} is not faster than on the CPU "
-                             f"of {machine2} at the largest {AXIS_NAMES[axis]} measured")
+            if (axis2, framework2, form2, kind2) != (axis, framework, form, "CPU"):
+                continue
+            shared = sorted(set(values) & set(cpu))
+            leads = [leader(values[v], cpu[v]) for v in shared]
+            name = f"{AXIS_NAMES[axis]}: {FRAMEWORK_NAMES.get(framework, framework)} {form} on {machine.split(' (')[0]}"
+            start = len(leads)
+            while start > 0 and leads[start - 1] == -1:
+                start -= 1
+            if start < len(leads) and all(lead == 1 for lead in leads[:start]) and start > 0:
+                found.append(f"{name} is faster than on the CPU of {machine2} from {shared[start]:,} on")
+            elif leads and all(lead == -1 for lead in leads):
+                found.append(f"{name} is faster than on the CPU of {machine2} at every {AXIS_NAMES[axis]} measured")
+            else:
+                found.append(f"{name} against the CPU of {machine2}: no crossover resolved in this range")
     for (axis, framework, form, kind, machine), values in by_key.items():
-        if framework != "torch":
-            continue
-        other = by_key.get((axis, "tf", form, kind, machine))
+        other = by_key.get((axis, "tf", form, kind, machine)) if framework == "torch" else None
         if not other:
             continue
-        shared = sorted(set(v for v, _, _ in values) & set(v for v, _, _ in other))
-        times = {v: t for v, t, _ in values}, {v: t for v, t, _ in other}
-        leaders = [("PyTorch" if times[0][v] <= times[1][v] else "TensorFlow") for v in shared]
-        changes = [f"{leaders[i]} from {shared[i]:,}" for i in range(1, len(shared)) if leaders[i] != leaders[i - 1]]
-        if shared:
-            found.append(f"{AXIS_NAMES[axis]}, {form}, {kind} ({machine}): {leaders[0]} faster at {shared[0]:,}"
-                         + (f", then {', '.join(changes)}" if changes else f" and throughout, to {shared[-1]:,}"))
+        shared = sorted(set(values) & set(other))
+        leads = [(v, leader(values[v], other[v])) for v in shared]
+        resolved = [(v, "PyTorch" if lead < 0 else "TensorFlow") for v, lead in leads if lead]
+        changes = [f"{who} from {v:,}" for (_, was), (v, who) in zip(resolved, resolved[1:]) if who != was]
+        where = f"{AXIS_NAMES[axis]}, {form}, {kind} ({machine})"
+        if changes:
+            found.append(f"{where}: {resolved[0][1]} faster at {resolved[0][0]:,}, then {', '.join(changes)}")
+        elif shared:
+            faster = f"{resolved[0][1]} faster wherever resolved ({len(resolved)} of {len(shared)} values)" \
+                if resolved else "neither resolved faster at any value"
+            found.append(f"{where}: no crossover resolved in this range ({faster})")
     return found

@@ -24,7 +24,8 @@ NAMES = {"network": {"torch": "OurNet", "tf": "multilayer_perceptron"},
 
 # Pieces that only one side needs, shown beside an empty column.
 ONE_SIDED = {"captured": "torch", "Rows": "tf", "padded_take": "tf", "sliced_step": "tf", "compiled_classes": "tf",
-             "predicted_bag": "tf"}
+             "predicted_bag": "tf", "without_replica_sum": "tf"}
+SIDE_NAMES = {"torch": "PyTorch", "tf": "TensorFlow"}
 
 
 def mirrored_name(framework, name):
@@ -136,6 +137,11 @@ SECTIONS = [
      "The way the tutorials fed the network, kept so the benchmark can show what feeding costs: a numpy batch "
      "made on the host and copied in every step. <code>torch.from_numpy</code> shares numpy's buffer and "
      "<code>.to(device)</code> moves it; TensorFlow converts inside a <code>tf.device</code> scope."),
+    ("Keras' optimizer without its replica sum", "fast.py", ["without_replica_sum"],
+     "Keras' optimizer first sums each gradient over a distribution strategy's replicas, which PyTorch's Adam has "
+     "no notion of. On one device the sum is the gradient itself, so skipping it leaves the update as it was (the "
+     "parity tests); traced inside <code>tf.function</code>, it kept every run's weights and Adam moments alive "
+     "until the process ended. The method replaced is private Keras, so a Keras without it is refused in one line."),
     ("What the device can do at best", "measure.py", ["synchronize", "adam_floor_seconds", "reset_peak_memory",
                                                       "peak_memory_mb"],
      "The benchmark's floor for an epoch on a GPU: the memory traffic of Adam's update, timed with the framework's "
@@ -192,7 +198,7 @@ def source_of(framework, file, name):
 
 def section_code(framework, file, names):
     return "\n\n\n".join(source_of(framework, file, name) if ONE_SIDED.get(name, framework) == framework else
-                          f"# {name}: PyTorch only (see the note below)" for name in names)
+                          f"# {name}: {SIDE_NAMES[ONE_SIDED[name]]} only (see the note below)" for name in names)
 
 
 STYLE = """

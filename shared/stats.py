@@ -1,8 +1,12 @@
-"""Whether a difference between the two frameworks is resolved by the seeds it was measured on.
+"""Whether a difference is resolved by what it was measured on, and how far a ratio would move on a rerun.
 
 Seed s gives both frameworks the same initial weights and the same batches, so their runs are paired:
-the per-seed differences are what is tested (Student t, 95 %), not the two means side by side. A ±
-over seeds is the sample standard deviation (ddof=1) throughout.
+the per-seed differences are what is tested (Student t, 95 %, scipy's), not the two means side by side.
+A ± over seeds is the sample standard deviation (ddof=1) throughout.
+
+A speed ratio is measured in several processes, each of which draws its own memory layout, allocator state
+and thread placement: its interval is a Student t over the per-process log ratios, so it holds the spread
+between processes, not only the rounds of one. One process gives a ratio and no interval.
 """
 
 import math
@@ -12,6 +16,7 @@ import numpy as np
 from scipy import stats
 
 LEVEL = 0.95
+POWER = 0.80  # "seeds needed" resolves a difference of the size seen 4 times in 5
 
 
 def sample_std(values):
@@ -36,8 +41,8 @@ class Difference:
             return "one seed: no interval"
         if self.resolved:
             return f"resolved with {self.n} seeds"
-        need = f"about {self.seeds_needed} would resolve one this size" if self.seeds_needed else \
-            "no number of seeds would resolve a mean difference of 0"
+        need = f"about {self.seeds_needed} would resolve one this size at {POWER:.0%} power" if self.seeds_needed \
+            else "no number of seeds would resolve a mean difference of 0"
         return f"not resolved with {self.n} seeds ({need})"
 
     def text(self, fmt="{:+.4f}"):
@@ -46,42 +51,98 @@ class Difference:
         return f"{fmt.format(self.mean)}, 95 % interval {fmt.format(self.low)} to {fmt.format(self.high)}: {self.verdict()}"
 
 
-def half_width(spread, n):
-    return stats.t.ppf(0.5 + LEVEL / 2, n - 1) * spread / math.sqrt(n)
+def fewest(power_at, most=1_000_000):
+    """The smallest n in 2..most with power_at(n) >= POWER, or None. Power grows with n: doubling brackets it
+    (scipy's noncentral t is lost far past the answer, where the noncentrality is large), bisection finds it."""
+    high = 2
+    while power_at(high) < POWER:
+        if high >= most:
+            return None
+        high *= 2
+    low = max(2, high // 2)
+    while low < high:
+        middle = (low + high) // 2
+        low, high = (low, middle) if power_at(middle) >= POWER else (middle + 1, high)
+    return low
 
 
-def seeds_to_resolve(mean, spread, most=10_000):
-    """The fewest pairs whose interval would exclude 0 for a mean difference `mean` at sample spread `spread`."""
+def t_test_power(effect, df, scale):
+    """The chance a two-sided Student t test at LEVEL rejects 0 when the true standardized effect is `effect`:
+    the noncentral t with noncentrality effect × scale and `df` degrees of freedom."""
+    critical, centre = stats.t.ppf(0.5 + LEVEL / 2, df), abs(effect) * scale
+    return float(stats.nct.sf(critical, df, centre) + stats.nct.cdf(-critical, df, centre))
+
+
+def seeds_for_power(mean, spread, paired=True):
+    """The fewest seeds (pairs, or runs per side when unpaired) whose t test at LEVEL would resolve a mean
+    difference `mean` at sample spread `spread` with POWER; None where the mean is 0."""
     if mean == 0:
         return None
     if spread == 0:
         return 2
-    return next((n for n in range(2, most) if half_width(spread, n) < abs(mean)), None)
+    effect = mean / spread
+    if paired:
+        return fewest(lambda n: t_test_power(effect, n - 1, math.sqrt(n)))
+    return fewest(lambda n: t_test_power(effect, 2 * n - 2, math.sqrt(n / 2)))
 
 
 def paired_difference(a, b):
     """b - a over paired values (per seed): the mean difference, its Student-t interval, the seeds to resolve it."""
     differences = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
     n, mean = len(differences), float(differences.mean())
-    if n < 2:
-        return Difference(mean, mean, mean, n, None)
     spread = sample_std(differences)
-    width = half_width(spread, n)
-    return Difference(mean, float(mean - width), float(mean + width), n, seeds_to_resolve(mean, spread))
+    if n < 2 or spread == 0:
+        return Difference(mean, mean, mean, n, seeds_for_power(mean, spread) if n >= 2 else None)
+    low, high = stats.ttest_rel(b, a).confidence_interval(LEVEL)
+    return Difference(mean, float(low), float(high), n, seeds_for_power(mean, spread))
 
 
 def unpaired_difference(a, b):
     """b - a for two samples that share nothing (Welch's t): the same fields as paired_difference."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    mean = float(b.mean() - a.mean())
-    if min(len(a), len(b)) < 2:
-        return Difference(mean, mean, mean, min(len(a), len(b)), None)
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-    se = math.sqrt(va + vb)
-    if se == 0:
-        return Difference(mean, mean, mean, min(len(a), len(b)), 2 if mean else None)
-    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
-    width = stats.t.ppf(0.5 + LEVEL / 2, df) * se
+    mean, n = float(b.mean() - a.mean()), min(len(a), len(b))
+    if n < 2:
+        return Difference(mean, mean, mean, n, None)
     spread = math.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2)
-    need = seeds_to_resolve(mean, spread * math.sqrt(2))
-    return Difference(mean, float(mean - width), float(mean + width), min(len(a), len(b)), need)
+    if spread == 0:
+        return Difference(mean, mean, mean, n, 2 if mean else None)
+    low, high = stats.ttest_ind(b, a, equal_var=False).confidence_interval(LEVEL)
+    return Difference(mean, float(low), float(high), n, seeds_for_power(mean, spread, paired=False))
+
+
+@dataclass(frozen=True)
+class Ratio:
+    value: float  # the geometric mean of the per-process ratios (the one ratio, with one process)
+    low: float | None  # its 95 % interval; None with one process
+    high: float | None
+    processes: int
+    rounds: int  # rounds (or seeds) of each side in each process, the fewest
+    log_se: float | None  # standard error of the mean log ratio, over processes
+
+    def counts(self):
+        return f"{self.processes} process{'es' if self.processes != 1 else ''} × {self.rounds} round{'s' if self.rounds != 1 else ''}"
+
+    def text(self):
+        interval = f"{self.low:.2f}–{self.high:.2f}" if self.low is not None else "one run: no interval"
+        return f"{self.value:.2f}× ({interval}; {self.counts()})"
+
+
+def ratio_over_processes(per_process, rounds):
+    """A Ratio from each process's own ratio: Student t over their logs (a ratio's spread is multiplicative)."""
+    logs = np.log(np.asarray(per_process, dtype=float))
+    value, n = float(np.exp(logs.mean())), len(logs)
+    if n < 2:
+        return Ratio(value, None, None, n, rounds, None)
+    if np.ptp(logs) < 1e-12:  # no spread at all (constructed data): scipy's t would be 0 / 0
+        return Ratio(value, value, value, n, rounds, 0.0)
+    se = sample_std(logs) / math.sqrt(n)
+    low, high = stats.ttest_1samp(logs, 0.0).confidence_interval(LEVEL)
+    return Ratio(value, float(np.exp(low)), float(np.exp(high)), n, rounds, float(se))
+
+
+def agree(earlier, later, z=1.96):
+    """Whether two measurements of one ratio agree: their log ratios differ by less than z standard errors of
+    the difference. None where either has no standard error (one process)."""
+    if earlier.log_se is None or later.log_se is None:
+        return None
+    return abs(math.log(earlier.value) - math.log(later.value)) < z * math.hypot(earlier.log_se, later.log_se)

@@ -1,4 +1,5 @@
-"""Fixtures: a tiny synthetic 20news archive for fast tests, and the real corpus for the rest.
+"""Fixtures: a tiny synthetic 20news archive for fast tests, and the real corpus for the rest (what is shared
+and not a fixture is in tests/helpers.py).
 
 Real-data tests skip when the data cannot be had, except under CI=true, where they fail.
 """
@@ -6,74 +7,40 @@ Real-data tests skip when the data cannot be had, except under CI=true, where th
 import contextlib
 import io
 import os
-import tarfile
 
-import numpy as np
 import pytest
 
 from shared.allocator import give_back_freed_memory, host_mb, keep_freed_memory
 from shared.cli import default_threads
 from shared.config import Hyperparameters
-from shared.dataset import CATEGORIES, TUTORIAL_CATEGORIES, load_corpus
+from shared.dataset import TUTORIAL_CATEGORIES, load_corpus
 from shared.errors import UserError
-from shared.runner import implementation, installed_frameworks, run
+from shared.runner import implementation, run
+from tests.helpers import FRAMEWORKS_HERE, TINY, write_archive
 
 # TensorFlow's CPU allocator (oneDNN's) keeps a pool of the most its tensors ever took, for the life of the
 # process (LESSONS §4); the suite runs dozens of trainings in one process, so there it takes memory from the
 # system allocator and gives it back. What is computed is the same; only the tests run this way.
 os.environ.setdefault("TF_ONEDNN_USE_SYSTEM_ALLOCATOR", "true")
-FRAMEWORKS_HERE = installed_frameworks()
 # TensorFlow takes its thread count only before its first op: set it once, for the whole session.
 for _framework in FRAMEWORKS_HERE:
     implementation(_framework).configure_threads(default_threads())
 
-TOPIC_WORDS = {
-    "comp.graphics": "pixel render image polygon shading texture gif jpeg",
-    "sci.space": "orbit rocket nasa launch shuttle lunar satellite probe",
-    "rec.sport.baseball": "pitcher inning homer batting season league bullpen umpire",
-}
-COMMON_WORDS = "the a of and to in is it that for on with as was".split()
-
-
-def synthetic_post(rng, category, number):
-    words = TOPIC_WORDS.get(category, "misc note item thing").split()
-    body = " ".join(rng.choice(words + COMMON_WORDS, size=int(rng.integers(8, 20))))
-    return f"From: user{number}@example.org\nSubject: {category} {number}\n\n{body} Capital {body.upper()}\n"
-
-
-def write_archive(path, posts_per_category=(24, 12), members=None):
-    """A .tar.gz laid out like 20news-bydate.tar.gz: every category in both splits, made-up posts.
-
-    `members` maps extra member names to bytes (to build broken archives)."""
-    rng = np.random.default_rng(0)
-    number = 10000
-    with tarfile.open(path, "w:gz") as tar:
-        def add(name, data):
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-        for split, count in zip(("train", "test"), posts_per_category):
-            for category in CATEGORIES:
-                for _ in range(count if category in TOPIC_WORDS else 2):
-                    number += 1
-                    add(f"20news-bydate-{split}/{category}/{number}",
-                        synthetic_post(rng, category, number).encode("latin1"))
-        for name, data in (members or {}).items():
-            add(name, data)
-    return path
-
-
 # The host allocator as the CLI and the benchmark set it (shared/allocator.py): freed blocks kept for reuse, so a
 # training step does not fault in its gradient's pages anew (without it the 20-group trainings here run twice as
 # long). What one test's trainings left free is handed back to the kernel after it (malloc_trim), so the suite
-# holds about one test's memory at a time, not the most any test ever freed.
+# holds about one test's memory at a time, not the most any test ever freed. Handing back costs a garbage
+# collection of every framework object (about 0.3 s), so it is done only after a test that grew the process.
 keep_freed_memory()
+GREW_MB = 100
 
 
 @pytest.fixture(autouse=True)
 def freed_memory_given_back():
+    before = host_mb("VmRSS")
     yield
-    give_back_freed_memory()
+    if before is None or host_mb("VmRSS") - before > GREW_MB:
+        give_back_freed_memory()
 
 
 @pytest.fixture(scope="session")
@@ -94,7 +61,6 @@ def tiny_env(tiny_archive, tmp_path, monkeypatch):
     return {**os.environ}
 
 
-TINY = ["--epochs", "3", "--batch-size", "16", "--device", "cpu"]
 
 
 @pytest.fixture(scope="session")
@@ -155,11 +121,6 @@ def real_runs(real_corpus_of):
                             default_threads(), quiet=True)
         return done[key]
     return train
-
-
-def needs(*frameworks):
-    missing = [f for f in frameworks if f not in FRAMEWORKS_HERE]
-    return pytest.mark.skipif(bool(missing), reason=f"{', '.join(missing)} not installed")
 
 
 def pytest_terminal_summary(terminalreporter):

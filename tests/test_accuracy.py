@@ -11,7 +11,7 @@ layer's sum grows until each run ends elsewhere in the seed-to-seed spread (0.83
 import numpy as np
 import pytest
 
-from tests.conftest import needs
+from tests.helpers import needs
 
 pytestmark = pytest.mark.real_data
 

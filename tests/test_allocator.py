@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.conftest import needs
+from tests.helpers import needs
 
 pytestmark = pytest.mark.skipif(platform.libc_ver()[0] != "glibc" or not os.path.exists("/proc/self/status"),
                                 reason="glibc's mallopt and Linux's /proc")
@@ -67,10 +67,11 @@ def test_a_cases_own_peak_does_not_depend_on_what_ran_before(real_corpus):
     assert first > 500 and abs(second - first) <= 0.1 * first, (first, second)
 
 
+@pytest.mark.slow
 @needs("tf")
 def test_a_finished_tensorflow_run_gives_its_memory_back():
     """Keras' gradient all-reduce, traced, held every optimizer's and model's memory until the process ended
-    (tf_impl/train.py: make_optimizer): four trainings of a 120,000-word model, one after the other, now need
+    (tf_impl/fast.py: without_replica_sum): four trainings of a 120,000-word model, one after the other, now need
     about what one does. Each figure is read after what is free was handed back to the kernel (the suite keeps
     freed memory for reuse), so it counts what is still held."""
     import numpy as np
@@ -92,3 +93,20 @@ def test_a_finished_tensorflow_run_gives_its_memory_back():
         give_back_freed_memory()
         held.append(host_mb("VmRSS"))
     assert held[-1] - held[0] < 100, held  # each run's weights and Adam's moments: 144 MB
+
+
+@needs("tf")
+def test_a_keras_without_the_replica_sum_it_skips_is_refused_in_one_line():
+    """without_replica_sum replaces a private Keras method: the installed Keras has it, and an optimizer that
+    lacks it (a later Keras) is a UserError naming the method and the fix, not a run with the leak above."""
+    import keras
+
+    from shared.errors import UserError
+    from tf_impl.fast import without_replica_sum
+    adam = keras.optimizers.Adam()
+    assert callable(adam._all_reduce_sum_gradients) and without_replica_sum(adam)._all_reduce_sum_gradients is list
+
+    class LaterAdam:  # an optimizer as a Keras without the method would make it
+        pass
+    with pytest.raises(UserError, match=r"^Keras \S+'s optimizer has no _all_reduce_sum_gradients, .*constraints\.txt$"):
+        without_replica_sum(LaterAdam())

@@ -2,7 +2,7 @@
 
 import pytest
 
-from benchmarks.conftest import memory_needed_mb, skip_without_memory
+from benchmarks.cases import memory_needed_mb, skip_without_memory
 from benchmarks.peers import n_parameters
 from shared.batches import prepare
 from shared.config import Hyperparameters
@@ -21,7 +21,7 @@ def test_a_case_needing_more_memory_than_is_free_skips_saying_how_much(tiny_corp
 
 
 def test_every_case_starts_both_frameworks_from_one_scheme():
-    from benchmarks.conftest import case_hyperparameters
+    from benchmarks.cases import case_hyperparameters
     for form in ("dense", "sparse", "bag"):
         schemes = {case_hyperparameters(form, "3").resolved(f).init for f in ("torch", "tf")}
         assert len(schemes) == 1, (form, schemes)  # the tutorial recipe alone would give torch and normal
@@ -49,27 +49,70 @@ def test_docs_per_second_counts_the_posts_an_epoch_trains_on(tiny_corpus):
     assert posts_trained_on(clean) == 72
 
 
-def test_each_scaling_axis_is_measured_one_way(tiny_corpus):
-    """The dense vocabulary line's largest points build their batches inside the clock; its small ones, which
-    would fit before it, do too, so one slope fits one kind of measurement."""
-    from benchmarks.test_scaling import made_in_the_clock
+@pytest.mark.parametrize("form", ["dense", "bag"])
+def test_every_device_fed_clock_slices_its_own_batches(tiny_corpus, form):
+    """Like for like: every device-fed variant makes its epoch's batches inside its clock (TensorFlow's captured
+    step can do no other), whether or not they would fit before it; host-fed ones are made before it where they fit."""
+    from tests.helpers import FRAMEWORKS_HERE
+    from benchmarks.test_training import epoch_source
     from shared.fast import fits_before_the_clock
-    dense, bag = (prepare(tiny_corpus, Hyperparameters(recipe="clean", form=form, batch_size=16).resolved("torch"))
-                  for form in ("dense", "bag"))
-    assert fits_before_the_clock(dense) and made_in_the_clock("vocab", dense)
-    assert not made_in_the_clock("vocab", bag) and not made_in_the_clock("batch", dense)
+    from shared.runner import implementation
+    framework = FRAMEWORKS_HERE[0]
+    impl = implementation(framework)
+    placed = impl.resolve_device("cpu")
+    hp = Hyperparameters(recipe="clean", form=form, batch_size=16).resolved(framework)
+    batches = prepare(tiny_corpus, hp)
+    assert fits_before_the_clock(batches)
+    epoch, prebuilt = epoch_source(impl, batches, placed, hp, "device")
+    made = epoch()
+    assert not prebuilt and not isinstance(made, list)  # a generator: each batch made as the loop asks, in the clock
+    assert len(list(made)) == batches.steps_per_epoch
+    _, host_prebuilt = epoch_source(impl, batches, placed, hp, "host")
+    assert host_prebuilt
 
 
+def test_each_rounds_variants_take_turns_in_an_order_drawn_from_the_recorded_seed():
+    """The collection hook: in every comparison, round r's items all come before round r + 1's, each variant once
+    a round; the order within a round is drawn (so it is not always PyTorch first) and the same seed gives it again."""
+    import re
+    import subprocess
+    import sys
+    from collections import defaultdict
+    from pathlib import Path
+
+    def collected(seed):
+        done = subprocess.run([sys.executable, "-m", "pytest", "benchmarks/test_training.py", "--collect-only", "-q",
+                               "-p", "no:cacheprovider", "--order-seed", str(seed), "-k", "test_train_epoch and cpu"],
+                              capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+        assert done.returncode == 0, done.stderr + done.stdout
+        return [line for line in done.stdout.splitlines() if "::" in line]
+    first, again, other = collected(1), collected(1), collected(2)
+    assert first == again and first != other and sorted(first) == sorted(other)
+    comparisons = defaultdict(list)
+    for item in first:
+        turn, variant, rest = re.search(r"\[round(\d+)-(.+?)-((?:dense|sparse|bag)-cpu-\d+)\]", item).groups()
+        comparisons[rest].append((int(turn), variant))
+    firsts = set()
+    for rest, turns in comparisons.items():
+        assert [t for t, _ in turns] == sorted(t for t, _ in turns), rest  # round by round
+        variants = {v for _, v in turns}
+        for turn in {t for t, _ in turns}:
+            assert sorted(v for t, v in turns if t == turn) == sorted(variants), (rest, turn)  # each once a round
+        firsts |= {v for t, v in turns[:: len(variants)]}
+    assert len(firsts) > 2  # who goes first changes
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("framework", ["torch", "tf"])
 def test_a_warmed_up_case_trains_from_its_initial_weights_without_tracing_again(tiny_corpus, framework):
     """What the accuracy and time-to-accuracy rounds start from: the step traced (or compiled) before the clock,
     then the weights and Adam put back, so the round's first step is step one and nothing traces inside it."""
-    from tests.conftest import FRAMEWORKS_HERE
+    from tests.helpers import FRAMEWORKS_HERE
     if framework not in FRAMEWORKS_HERE:
         pytest.skip(f"{framework} is not installed")
     import numpy as np
 
-    from benchmarks.conftest import initial_of
+    from benchmarks.cases import initial_of
     from benchmarks.test_training import read_back, warmed
     from shared.runner import implementation
     impl = implementation(framework)

@@ -8,7 +8,7 @@ from sklearn.datasets import fetch_20newsgroups, load_files
 from shared.dataset import (CATEGORIES, SKLEARN_CACHE_FILE, TUTORIAL_CATEGORIES, build_sklearn_cache, carve_validation,
                             load_corpus, parse_categories, parse_remove)
 from shared.errors import UserError
-from tests.conftest import write_archive
+from tests.helpers import write_archive
 
 
 def test_parse_categories():
@@ -52,6 +52,21 @@ def test_cache_is_reused_without_the_archive(tiny_archive, tmp_path, monkeypatch
     again = fetch_20newsgroups(data_home=tmp_path, subset="test", categories=list(TUTORIAL_CATEGORIES),
                                download_if_missing=False, shuffle=True, random_state=42)
     assert again.data == first.test_texts
+
+
+@pytest.mark.parametrize("change", ["renamed", "gone"])
+def test_a_scikit_learn_that_keeps_its_cache_elsewhere_is_one_clear_error(tiny_archive, tmp_path, monkeypatch, change):
+    """The cache's file name is scikit-learn's private business: a version that names it otherwise (or no
+    longer has the name) is refused in one line before anything is written, not met by a download attempt."""
+    import sklearn.datasets._twenty_newsgroups as twenty
+    if change == "renamed":
+        monkeypatch.setattr(twenty, "CACHE_NAME", "20news-bydate-v2.pkz")
+    else:
+        monkeypatch.delattr(twenty, "CACHE_NAME")
+    with pytest.raises(UserError, match=r"^scikit-learn \S+ no longer reads its 20 Newsgroups cache from "
+                                        r"20news-bydate_py3\.pkz .*constraints\.txt$"):
+        load_corpus(TUTORIAL_CATEGORIES, tiny_archive, tmp_path)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_archive_from_environment(tiny_archive, tmp_path, monkeypatch):
@@ -194,6 +209,7 @@ def test_a_damaged_cache_is_rebuilt_from_the_archive(tiny_archive, tmp_path, cap
     assert again.data == fresh.train_texts  # the rebuilt cache serves the next run as it is
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, content", [c for c in damaged_caches() if c[1] is not None],
                          ids=[name for name, content in damaged_caches() if content is not None])
 def test_a_damaged_cache_without_an_archive_is_one_line(tmp_path, capsys, monkeypatch, name, content):

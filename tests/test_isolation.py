@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from shared.runner import MODULES
-from tests.conftest import needs
+from tests.helpers import needs
 
 
 
@@ -39,6 +39,7 @@ def run_hiding(hidden, args, env, cwd):
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=cwd)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("framework, other", [pytest.param("torch", "tf", marks=needs("torch")),
                                               pytest.param("tf", "torch", marks=needs("tf"))])
 def test_trains_with_the_other_framework_hidden(tiny_env, tmp_path, framework, other):

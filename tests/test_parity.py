@@ -10,7 +10,7 @@ from shared.config import Hyperparameters
 from shared.fast import padded_shape
 from shared.runner import PACKAGES
 from shared.weights import initial_weights
-from tests.conftest import needs
+from tests.helpers import needs
 
 pytestmark = needs("torch", "tf")
 

@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 import pytest
 
 from shared.cli import main
-from shared.side_by_side import (FAST_FROM, NAMES, ONE_SIDED, PACKAGES, ROOT, SECTIONS, implementation_files,
+from shared.side_by_side import (FAST_FROM, NAMES, ONE_SIDED, PACKAGES, ROOT, SECTIONS, SIDE_NAMES, implementation_files,
                                  mirrored_name, public_names, render)
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -119,11 +119,13 @@ def test_page_has_every_section_with_both_columns(tmp_path, capsys):
     for section, (_, _, names, _) in zip(page.sections, SECTIONS):
         for framework in ("torch", "tf"):
             for name in names:
-                if ONE_SIDED.get(name, framework) != framework:
-                    assert f"{name}: PyTorch only" in section[framework]
+                if ONE_SIDED.get(name, framework) != framework:  # the empty side names the side that has it
+                    assert f"{name}: {SIDE_NAMES[ONE_SIDED[name]]} only" in section[framework]
                     continue
                 shown = NAMES[name][framework] if name in NAMES else name
                 assert re.search(rf"\b(def|class) {shown}\b|^{shown} =", section[framework], re.M), (shown, framework)
+    rows = next(s for s, (_, _, names, _) in zip(page.sections, SECTIONS) if "Rows" in names)
+    assert "Rows: TensorFlow only" in rows["torch"] and "PyTorch only" not in rows["torch"]
     step = next(s for s, (title, *_) in zip(page.sections, SECTIONS) if title == "One training step")
     assert "def train_step" in step["torch"] and "GradientTape" in step["tf"] and "IndexedSlices" in step["tf"]
 

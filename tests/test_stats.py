@@ -7,7 +7,8 @@ import pytest
 from scipy import stats
 
 from shared.cli import comparison_table
-from shared.stats import paired_difference, sample_std, seeds_to_resolve, unpaired_difference
+from shared.stats import (agree, paired_difference, ratio_over_processes, sample_std, seeds_for_power,
+                          unpaired_difference)
 
 # LESSONS §3: the clean recipe, seeds 0-4, per-seed test accuracy
 CLEAN_TORCH = [0.9720, 0.9720, 0.9771, 0.9712, 0.9720]
@@ -16,21 +17,25 @@ CLEAN_TF = [0.9763, 0.9754, 0.9737, 0.9754, 0.9720]
 
 def test_the_clean_recipes_difference_is_not_resolved_by_five_seeds():
     d = paired_difference(CLEAN_TORCH, CLEAN_TF)
-    differences = np.subtract(CLEAN_TF, CLEAN_TORCH)
-    half = stats.t.ppf(0.975, 4) * differences.std(ddof=1) / np.sqrt(5)
-    assert d.mean == pytest.approx(differences.mean()) and d.high - d.mean == pytest.approx(half)
+    low, high = stats.ttest_rel(CLEAN_TF, CLEAN_TORCH).confidence_interval(0.95)
+    assert d.mean == pytest.approx(np.mean(np.subtract(CLEAN_TF, CLEAN_TORCH)))
+    assert (d.low, d.high) == (pytest.approx(low), pytest.approx(high))
     assert d.low < 0 < d.high and not d.resolved and d.n == 5
-    assert d.verdict() == f"not resolved with 5 seeds (about {d.seeds_needed} would resolve one this size)"
-    # what it would take: the fewest seeds whose interval at this spread excludes a difference this size
-    n = d.seeds_needed
-    assert stats.t.ppf(0.975, n - 1) * differences.std(ddof=1) / np.sqrt(n) < abs(d.mean)
-    assert stats.t.ppf(0.975, n - 2) * differences.std(ddof=1) / np.sqrt(n - 1) >= abs(d.mean)
+    assert d.verdict() == f"not resolved with 5 seeds (about {d.seeds_needed} would resolve one this size at 80% power)"
+
+
+@pytest.mark.parametrize("effect, n", [(0.5, 34), (0.8, 15), (1.0, 10)])
+def test_seeds_needed_are_the_textbook_sample_sizes_at_80_percent_power(effect, n):
+    """A paired (one-sample) two-sided t test at α = 0.05: the sizes power tables give (Cohen; G*Power)."""
+    assert seeds_for_power(effect * 0.02, 0.02) == n
+    # the half-power rule it replaces: the n whose expected interval just clears 0, far fewer
+    assert next(k for k in range(2, 100) if stats.t.ppf(0.975, k - 1) / np.sqrt(k) < effect) < n
 
 
 def test_a_difference_larger_than_its_spread_is_resolved():
     d = paired_difference([0.90, 0.91, 0.92], [0.95, 0.97, 0.96])
     assert d.resolved and d.low > 0 and d.verdict() == "resolved with 3 seeds"
-    assert seeds_to_resolve(0.0, 0.01) is None and seeds_to_resolve(0.01, 0.0) == 2
+    assert seeds_for_power(0.0, 0.01) is None and seeds_for_power(0.01, 0.0) == 2
 
 
 def test_unpaired_samples_use_welchs_interval():
@@ -39,6 +44,25 @@ def test_unpaired_samples_use_welchs_interval():
     result = stats.ttest_ind(b, a, equal_var=False)
     low, high = result.confidence_interval(0.95)
     assert (d.low, d.high) == (pytest.approx(low), pytest.approx(high)) and d.resolved
+
+
+def test_a_ratios_interval_is_students_t_over_the_processes_log_ratios():
+    per_process = [1.40, 1.52, 1.45, 1.61, 1.38]
+    r = ratio_over_processes(per_process, rounds=10)
+    logs = np.log(per_process)
+    low, high = stats.ttest_1samp(logs, 0).confidence_interval(0.95)
+    assert r.value == pytest.approx(stats.gmean(per_process)) and (r.low, r.high) == (
+        pytest.approx(np.exp(low)), pytest.approx(np.exp(high)))
+    assert r.log_se == pytest.approx(stats.sem(logs)) and r.text().endswith("; 5 processes × 10 rounds)")
+    one = ratio_over_processes([1.45], rounds=5)
+    assert one.low is None and one.text() == "1.45× (one run: no interval; 1 process × 5 rounds)"
+
+
+def test_two_runs_agree_when_their_log_ratios_are_within_their_standard_errors():
+    a = ratio_over_processes([1.40, 1.50, 1.45, 1.55, 1.42], 10)
+    assert agree(a, ratio_over_processes([1.48, 1.52, 1.47, 1.58, 1.50], 10))
+    assert not agree(a, ratio_over_processes([1.90, 2.00, 1.95, 2.05, 1.92], 10))
+    assert agree(a, ratio_over_processes([1.45], 10)) is None  # one process: no standard error
 
 
 def test_the_spread_is_the_sample_standard_deviation():

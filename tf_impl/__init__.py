@@ -8,13 +8,15 @@ import os
 
 from shared.quiet import quiet_stderr, verbose
 
-# TensorFlow's C++ runtime logs to stderr (a CUDA probe that fails on CPU-only machines, device
-# set-up); its log level keeps the runtime's lines out, and quiet_stderr the ones its libraries
-# print while they load, before that level is read. NEWSGROUPS_VERBOSE=1 brings both back.
+# TensorFlow's C++ runtime logs to stderr: its libraries while they load (before any log level is read) and its
+# device probe, which on a machine without a GPU logs a failed CUDA call as an error. Both happen here, inside
+# quiet_stderr; from then on the log level hides the runtime's information and warnings, and its errors still
+# reach the user. NEWSGROUPS_VERBOSE=1 brings everything back.
 if not verbose():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 with quiet_stderr():
-    import tensorflow  # noqa: E402, F401
+    import tensorflow  # noqa: E402
+    tensorflow.config.list_physical_devices()
 
 from tf_impl.data import take, upload  # noqa: E402
 from tf_impl.device import configure_determinism, configure_threads, device_name, resolve_device, versions  # noqa: E402

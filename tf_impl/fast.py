@@ -8,9 +8,25 @@ import numpy as np
 import tensorflow as tf
 
 from shared.batches import Bag
+from shared.errors import UserError
 from shared.fast import padded_shape, padding
 from tf_impl.data import take
 from tf_impl.model import forward, variables
+
+
+def without_replica_sum(optimizer):
+    """Keras' optimizer, told to skip its sum of the gradients over a distribution strategy's replicas (PyTorch's
+    has none): on one device the sum is the gradients themselves, so the update is the same (the parity tests),
+    but traced by tf.function that all-reduce keeps every run's weights and Adam moments alive until the
+    process ends, 144 MB a tutorial run (LESSONS §4; tests/test_allocator.py). The method is private Keras:
+    a version without it is refused in one line, not trained with the leak."""
+    import keras
+    if not callable(getattr(optimizer, "_all_reduce_sum_gradients", None)):
+        raise UserError(f"Keras {keras.__version__}'s optimizer has no _all_reduce_sum_gradients, which this "
+                        f"project replaces (tf_impl/fast.py: without_replica_sum); install the keras version "
+                        f"in constraints.txt")
+    optimizer._all_reduce_sum_gradients = list
+    return optimizer
 
 
 def pad(x, y, padded_to):

@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from shared.progress import TrainingLog
 from tf_impl.data import take, upload
-from tf_impl.fast import captured_feeder, captured_step, predicted_bag
+from tf_impl.fast import captured_feeder, captured_step, predicted_bag, without_replica_sum
 from tf_impl.model import build_model, forward, variables
 
 
@@ -22,10 +22,7 @@ def make_optimizer(model, hp):
     # gradients take smaller early steps in TensorFlow. The TF 1 tutorial's AdamOptimizer did the same.
     optimizer = tf.keras.optimizers.Adam(learning_rate=hp.lr, beta_1=0.9, beta_2=0.999, epsilon=hp.adam_eps)
     optimizer.build(variables(model))  # make its slots now, outside any traced function
-    # Keras sums gradients over replicas first (PyTorch does not); on one device that is the identity, and
-    # traced it keeps every run's weights and moments alive (LESSONS §4), so it is skipped: the same update.
-    optimizer._all_reduce_sum_gradients = list
-    return optimizer
+    return without_replica_sum(optimizer)  # a memory fix, not maths: tf_impl/fast.py says why
 
 
 def compute_loss(model, x, y, training=False):

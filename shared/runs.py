@@ -1,0 +1,152 @@
+"""Benchmark runs as the report reads them: each pytest-benchmark JSON is one process's run of the suite; the
+files of one machine are one run, its processes repeats of each other.
+
+A row here is one (machine, group, variant) with its rounds kept per process. The suite interleaves its
+variants round by round, writing one JSON row per round; here they are one row again. A ratio between two
+rows is taken in each process (median ÷ median), and its interval comes from those per-process ratios
+(shared/stats.py: ratio_over_processes), so it holds what moves between processes, not only between rounds.
+"""
+
+from collections import defaultdict
+
+import numpy as np
+
+from shared.errors import UserError
+from shared.stats import ratio_over_processes
+
+
+def variant(b):
+    return b["extra_info"].get("variant", b["name"])
+
+
+def framework_of(name):
+    return name.split("-")[0].split()[0]
+
+
+def rounds_of(b):
+    """The seconds of each timed round of a pytest-benchmark row (its median alone where it kept no data)."""
+    return b["stats"].get("data") or [b["stats"]["median"]]
+
+
+def check_one_commit_per_machine(benches):
+    commits = defaultdict(set)
+    for bench in benches:
+        commits[bench["label"]].add(bench.get("commit_info", {}).get("id", "?")[:10])
+    for label, found in commits.items():
+        if len(found) > 1:
+            raise UserError(f"the benchmark files of {label} come from {len(found)} commits ({', '.join(sorted(found))}): "
+                            f"a report takes one run per machine; give the other with --against")
+
+
+def merged_rows(benches):
+    """One row per (machine, group, variant, scaling value) over every process of a run: pytest-benchmark's fields
+    (stats over all rounds, extra_info of its first process, per_seed joined) and `processes`, each process's own
+    rounds ("data"), extra_info and index."""
+    check_one_commit_per_machine(benches)
+    merged = {}
+    for index, bench in enumerate(benches):
+        for b in bench["benchmarks"]:
+            key = bench["label"], b["group"], variant(b), b["extra_info"].get("value")
+            row = merged.setdefault(key, {"group": b["group"], "name": b["name"], "machine": bench["label"],
+                                          "extra_info": dict(b["extra_info"]), "processes": {}})
+            process = row["processes"].setdefault(index, {"index": index, "data": [], "per_seed": [],
+                                                          "extra_info": b["extra_info"]})
+            process["data"] += list(rounds_of(b))
+            process["per_seed"] += seeds_of(b)
+    for row in merged.values():
+        row["processes"] = list(row["processes"].values())
+        data = [t for p in row["processes"] for t in p["data"]]
+        q1, median, q3 = (float(v) for v in np.percentile(data, [25, 50, 75]))
+        row["stats"] = {"data": data, "median": median, "q1": q1, "q3": q3, "iqr": q3 - q1, "rounds": len(data)}
+        info = row["extra_info"]
+        if "per_seed" in info:
+            info["per_seed"] = [s for p in row["processes"] for s in p["per_seed"]]
+        if info.get("docs"):
+            info["docs_per_second"] = info["docs"] / median
+    return list(merged.values())
+
+
+def seeds_of(b):
+    """A row's per-seed entries, each with the seconds of its round (older files: in the order of its rounds)."""
+    per_seed = b["extra_info"].get("per_seed", [])
+    return [{"seconds": seconds, **s} for s, seconds in zip(per_seed, rounds_of(b))]
+
+
+def counts(processes, rounds):
+    return f"{processes} process{'es' if processes != 1 else ''} × {rounds} round{'s' if rounds != 1 else ''}"
+
+
+def process_counts(row):
+    return counts(len(row["processes"]), min(len(p["data"]) for p in row["processes"]))
+
+
+def ratio(top, bottom=None, floor=False):
+    """top ÷ bottom as a Ratio over the processes both ran in (each process's median ÷ the other's), ÷ the optimizer
+    floor that process timed where floor, or top's median alone (seconds) where neither; None where they share none."""
+    mine = {p["index"]: p for p in top["processes"]}
+    if bottom is not None:
+        theirs = {p["index"]: p for p in bottom["processes"]}
+        shared = sorted(set(mine) & set(theirs))
+        values = [np.median(mine[i]["data"]) / np.median(theirs[i]["data"]) for i in shared]
+        rounds = min((min(len(mine[i]["data"]), len(theirs[i]["data"])) for i in shared), default=0)
+    else:
+        shared = sorted(mine)
+        values = [np.median(mine[i]["data"]) / (mine[i]["extra_info"]["optimizer_floor_seconds"] if floor else 1.0)
+                  for i in shared]
+        rounds = min(len(mine[i]["data"]) for i in shared)
+    return ratio_over_processes(values, rounds) if values else None
+
+
+def seed_ratio(top, bottom, compile_included=False):
+    """top ÷ bottom for rows whose rounds are seeds, paired by seed within each process (the geometric mean of
+    the per-seed ratios), then over processes; with compile_included, each seed's warm-up (tracing, compiling)
+    is added to its round, as a training from scratch pays it."""
+    def seconds(s):
+        return s["seconds"] + (s.get("warm_up_seconds", 0.0) if compile_included else 0.0)
+    mine = {p["index"]: {s["seed"]: seconds(s) for s in p["per_seed"]} for p in top["processes"]}
+    theirs = {p["index"]: {s["seed"]: seconds(s) for s in p["per_seed"]} for p in bottom["processes"]}
+    values, fewest = [], None
+    for index in sorted(set(mine) & set(theirs)):
+        seeds = sorted(set(mine[index]) & set(theirs[index]))
+        if seeds:
+            values.append(float(np.exp(np.mean([np.log(mine[index][s] / theirs[index][s]) for s in seeds]))))
+            fewest = len(seeds) if fewest is None else min(fewest, len(seeds))
+    return ratio_over_processes(values, fewest) if values else None
+
+
+def auto_row(rows, group, framework, machine):
+    """The framework's --step auto row of a group: the one the suite marks so (older files: the variant named
+    after the framework alone)."""
+    mine = [b for b in rows if b["group"] == group and b["machine"] == machine and framework_of(variant(b)) == framework]
+    marked = [b for b in mine if b["extra_info"].get("auto")]
+    if marked:
+        return marked[0]
+    return next((b for b in mine if variant(b) == framework and "auto" not in b["extra_info"]), None)
+
+
+def tf_over_torch(rows):
+    """{name: Ratio} of every TensorFlow ÷ PyTorch ratio in a run: in each timed group, every TensorFlow row ÷
+    PyTorch's auto row; in the seed-round groups, the auto rows paired by seed, with and without compile; in the
+    scaling groups, each TensorFlow point ÷ PyTorch's of the same form and value."""
+    found = {}
+    for b in rows:
+        info, group = b["extra_info"], b["group"]
+        if framework_of(variant(b)) != "tf":
+            continue
+        if group.startswith("scaling"):
+            other = next((o for o in rows if o["group"] == group and o["machine"] == b["machine"]
+                          and o["extra_info"].get("framework") == "torch" and o["extra_info"].get("form") == info.get("form")
+                          and o["extra_info"].get("value") == info.get("value")), None)
+            if other:
+                found[f"{group} {info['form']} at {info['value']:,}"] = ratio(b, other)
+            continue
+        torch = auto_row(rows, group, "torch", b["machine"])
+        if torch is None:
+            continue
+        if "per_seed" in info and info["per_seed"] and "seconds" in info["per_seed"][0]:
+            if variant(b) == "tf":
+                found[f"{group}: tf ÷ torch"] = seed_ratio(b, torch)
+                found[f"{group}: tf ÷ torch, compile included"] = seed_ratio(b, torch, compile_included=True)
+        else:
+            found[f"{group}: {variant(b)} ÷ {variant(torch)}"] = ratio(b, torch)
+    return {name: r for name, r in found.items() if r is not None}
