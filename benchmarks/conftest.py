@@ -37,6 +37,9 @@ HOST_ALLOCATOR = pytest.StashKey[str]()
 ORDER_SEED = pytest.StashKey[int]()
 ROUNDS, QUICK_ROUNDS = 5, 1
 SEEDS, QUICK_SEEDS = 5, 2
+# Seeds a 10-epoch training on all 20 groups gets in a process: three for the accuracy table, two where only the
+# headline cases run (each such process is one of several repeats, and `-m headline` stays within 12 minutes).
+SEEDS_ON_20, HEADLINE_SEEDS_ON_20 = 3, 2
 COMPARED = ("variant", "framework")  # the parameter whose values a comparison sets against each other
 TURNS = ("round", "seed")  # the parameter that numbers a comparison's rounds
 
@@ -147,7 +150,8 @@ def settings(request):
     quick = request.config.getoption("--quick")
     return SimpleNamespace(threads=request.config.getoption("--threads"), quick=quick,
                            rounds=QUICK_ROUNDS if quick else ROUNDS, seeds=range(QUICK_SEEDS if quick else SEEDS),
-                           warm_up=1 if quick else MOST_WARM_UP)
+                           warm_up=1 if quick else MOST_WARM_UP,
+                           seeds_on_20=HEADLINE_SEEDS_ON_20 if request.config.option.markexpr == "headline" else SEEDS_ON_20)
 
 
 @pytest.fixture(scope="session")

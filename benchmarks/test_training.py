@@ -183,13 +183,11 @@ def inference_case(problems, memory, settings, variant, form, device):
                            first=first, warm_up=more, accuracy=evaluate(), peaks=memory.peaks())
 
 
-SEEDS_ON_20 = 3  # seeds a 10-epoch training on all 20 groups gets in each process (each takes half a minute)
-
-
 def seed_problem(problems, settings, seed, framework="torch", categories="3", remove=()):
     """The clean recipe's problem of `seed`, the framework on its auto step; a skip past the seeds all 20 groups get."""
-    if categories == "20" and seed >= SEEDS_ON_20:
-        pytest.skip(f"{SEEDS_ON_20} seeds on all 20 groups, where a 10-epoch training takes half a minute")
+    if categories == "20" and seed >= settings.seeds_on_20:
+        pytest.skip(f"{settings.seeds_on_20} seeds on all 20 groups in this process, where a 10-epoch training takes "
+                    f"half a minute")
     return problems("bag", categories, seed=seed, framework=framework, remove=remove)
 
 

@@ -79,7 +79,8 @@ def write_report(paths, out, against=()):
     tables = {}  # name -> (header, rows) of every table in the report, for its CSV files
     reproduction, line = reproduction_section(rows, earlier, tables) if earlier is not None else ("", None)
     sections = [uncommitted_mark(benches, records), "# newsgroups-mlp: PyTorch and TensorFlow side by side", "",
-                environment_section(benches, records, tables), speed_section(rows, records, tables), targets_section(rows, tables),
+                environment_section(benches, records, tables), headline_section(rows, tables),
+                speed_section(rows, records, tables), targets_section(rows, tables),
                 scaling_section(rows, tables), accuracy_section(rows, records, tables), reproduction,
                 "## Figures\n\n" + "\n\n".join(f"![{name[:-4].replace('_', ' ')}]({name})" for name in figures) + "\n"]
     write_atomically(out / "report.md", "\n".join(s for s in sections if s))
@@ -271,6 +272,41 @@ def verdict(target, found):
     if not meets(found.low) and not meets(found.high):
         return "not met"
     return f"undecided at {found.processes} processes"
+
+
+HEADLINE = (("clean bag epoch, 3 groups", "train-epoch bag cpu 3-groups", None),
+            ("clean sparse epoch, 3 groups", "train-epoch sparse cpu 3-groups", None),
+            ("predicting the test split, bag", "inference bag cpu", None),
+            ("predicting the test split, sparse", "inference sparse cpu", None),
+            ("10-epoch training, 3 groups, compile included", "accuracy clean 3-groups with metadata", True),
+            ("10-epoch training, 3 groups, compile left out", "accuracy clean 3-groups with metadata", False),
+            ("10-epoch training, 20 groups, compile included", "accuracy clean 20-groups with metadata", True),
+            ("10-epoch training, 20 groups, compile left out", "accuracy clean 20-groups with metadata", False))
+
+
+def headline_section(rows, tables):
+    """TensorFlow ÷ PyTorch on the rows the headline cites (the cases `pytest -m headline` runs), each framework on
+    its --step auto row, with the interval's half-width as a share of the ratio."""
+    lines = []
+    for machine in sorted({b["machine"] for b in rows}):
+        for label, group, compile_included in HEADLINE:
+            torch, tf = (auto_row(rows, group, f, machine) for f in ("torch", "tf"))
+            if torch is None or tf is None:
+                continue
+            found = seed_ratio(tf, torch, compile_included) if compile_included is not None else ratio(tf, torch)
+            if found is None:
+                continue
+            width = f"±{100 * max(found.high / found.value - 1, 1 - found.low / found.value):.0f} %" \
+                if found.low is not None else "n/a"
+            lines.append((label, f"{torch['stats']['median']:.4g}", f"{tf['stats']['median']:.4g}", found.text(), width,
+                          machine))
+    if not lines:
+        return ""
+    return ("## Headline\n\nTensorFlow ÷ PyTorch, each on its --step auto row: seconds (median over every round of "
+            "every process), the ratio taken in each process and its 95 % interval over them (Student t, in logs), "
+            "and how wide that interval is.\n\n"
+            + table(("TensorFlow ÷ PyTorch", "PyTorch s", "TensorFlow s", "ratio (95 % interval; n)",
+                     "interval's half-width", "machine"), lines, "headline", tables))
 
 
 def targets_section(rows, tables):
