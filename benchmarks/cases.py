@@ -10,7 +10,6 @@ from shared.cli import COMPARE_INIT
 from shared.config import Hyperparameters
 from shared.dataset import CATEGORIES, TUTORIAL_CATEGORIES
 from shared.errors import UserError
-from shared.fast import fits_before_the_clock
 from shared.record import cpu_model, library_versions
 from shared.runner import implementation, installed_frameworks
 from shared.weights import initial_weights
@@ -60,20 +59,20 @@ def memory_available_mb():
         return None
 
 
-def memory_needed_mb(hp, batches):
+def memory_needed_mb(hp, batches, prebuilt=False):
     """About what a training case holds at its peak: four float32 copies of every weight (the weights, their
     gradient, Adam's two moments) and the dense batches alive at once (an epoch's where they are made
-    before the clock, else the one being made and the one training)."""
+    before the clock (prebuilt: host-fed cases), else the one being made and the one training)."""
     n_params = (batches.features.vocab_size + hp.hidden + batches.n_classes + 2) * hp.hidden + batches.n_classes
     batch = batches.batch_size * batches.features.vocab_size * 4 if batches.form == "dense" else 0
-    alive = batches.steps_per_epoch if fits_before_the_clock(batches) else 2
+    alive = batches.steps_per_epoch if prebuilt else 2
     return (16 * n_params + alive * batch) / 2**20
 
 
-def skip_without_memory(hp, batches, available=None):
+def skip_without_memory(hp, batches, available=None, prebuilt=False):
     """A skip that says how much memory the case needs, where this machine has less free."""
     available = memory_available_mb() if available is None else available
-    needed = memory_needed_mb(hp, batches)
+    needed = memory_needed_mb(hp, batches, prebuilt)
     if available is not None and needed > available:
         pytest.skip(f"needs about {needed:,.0f} MB of memory; this machine has {available:,.0f} MB free")
 

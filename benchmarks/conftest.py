@@ -92,6 +92,14 @@ def pytest_generate_tests(metafunc):
             metafunc.parametrize(name, range(count), ids=[f"{name}{n}" for n in range(count)])
 
 
+def comparison_of(item):
+    """(test, the parameters that are neither compared nor turns) for an interleaved item, else None."""
+    params = item.callspec.params if hasattr(item, "callspec") else {}
+    if not any(t in params for t in TURNS) or not any(c in params for c in COMPARED):
+        return None
+    return item.originalname, tuple(sorted((k, str(v)) for k, v in params.items() if k not in COMPARED + TURNS))
+
+
 @pytest.hookimpl(tryfirst=True)  # before -m reads the marks
 def pytest_collection_modifyitems(config, items):
     """Marks the headline cases, and puts each comparison's items in turn order: round by round, the variants of
@@ -101,11 +109,10 @@ def pytest_collection_modifyitems(config, items):
         params = item.callspec.params if hasattr(item, "callspec") else {}
         if headline(item.originalname, params):
             item.add_marker(pytest.mark.headline)
-        turn = next((t for t in TURNS if t in params), None)
-        if turn is None or not any(c in params for c in COMPARED):
+        key = comparison_of(item)
+        if key is None:
             order.append([item])
             continue
-        key = item.originalname, tuple(sorted((k, str(v)) for k, v in params.items() if k not in COMPARED + TURNS))
         if key not in blocks:
             order.append(blocks[key])
         blocks[key].append(item)
@@ -123,21 +130,32 @@ def pytest_collection_modifyitems(config, items):
     items[:] = arranged
 
 
+@pytest.fixture
+def compared(request):
+    """What this item's comparison sets against each other in this session (its variants, or frameworks): the
+    values of the compared parameter among the items selected to run."""
+    key = comparison_of(request.node)
+    name = next(c for c in COMPARED if c in request.node.callspec.params)
+    return sorted({i.callspec.params[name] for i in request.session.items if comparison_of(i) == key})
+
+
 @pytest.fixture(scope="session")
 def cases():
-    """Each interleaved case's state, built by its first round (outside the clock) and let go after its last, so
-    a comparison's variants live side by side while their rounds alternate. A case that skips is remembered
+    """Each interleaved case's state, built before its comparison's first timed round (outside the clock, every
+    variant of it: building hands the heap's free memory back, which no timed round should follow) and let go
+    after its last, so a comparison's variants live side by side while their rounds alternate. A case that skips is remembered
     as skipped, so its later rounds skip at once with the same reason."""
-    built = {}
+    built, skipped = {}, {}
 
     def get(key, build):
+        if key in skipped:
+            pytest.skip(skipped[key])
         if key not in built:
             try:
                 built[key] = build()
-            except pytest.skip.Exception as skipped:
-                built[key] = skipped
-        if isinstance(built[key], pytest.skip.Exception):
-            pytest.skip(str(built[key]))
+            except pytest.skip.Exception as reason:  # its message alone: the exception holds the build's frames
+                skipped[key] = str(reason)
+                raise
         return built[key]
 
     def done(key):

@@ -1,6 +1,7 @@
 """train-epoch, inference and time-to-accuracy: PyTorch and TensorFlow, their compiled variants and
 scikit-learn's MLPClassifier, on the same batches from the same initial weights."""
 
+import contextlib
 import time
 from types import SimpleNamespace
 
@@ -74,30 +75,49 @@ def posts_trained_on(batches):
 @pytest.mark.parametrize("device", ["cpu", "gpu"])
 @pytest.mark.parametrize("form", ["dense", "sparse", "bag"])
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_train_epoch(benchmark, settings, problems, memory, cases, variant, form, device, categories, round):
-    """One training epoch a round, the group's variants taking turns; each case built, warmed up and its peak
-    memory read by its first round, outside the clock."""
+def test_train_epoch(benchmark, settings, problems, memory, cases, compared, variant, form, device, categories, round):
+    """One training epoch a round, the group's variants taking turns; every case of the group built, warmed up
+    and its peak memory read before the group's first timed round, outside the clock."""
     framework, step, feed = VARIANTS[variant]
-    if settings.quick and form == "dense" and categories == "20":
-        pytest.skip("--quick leaves out the dense all-20 case (27 GB of dense batches an epoch)")
-    if feed == "host" and framework != "sklearn" and device == "cpu" and categories == "20":
-        pytest.skip("feeding is compared on 3 groups on the CPU (where the host is the device)")
-    if framework == "sklearn" and (form != "sparse" or device == "gpu"):
-        pytest.skip("scikit-learn's MLPClassifier is timed on the sparse form, on the CPU")
+    reason = not_timed(settings, variant, form, device, categories)
+    if reason:
+        pytest.skip(reason)
     benchmark.group = f"train-epoch {form} {device} {categories}-groups"
+
+    def case_of(name):
+        return cases.get(("train-epoch", name, form, device, categories),
+                         lambda: epoch_case(problems, memory, settings, name, form, device, categories))
+    if round == 0:
+        for other in compared:
+            if not not_timed(settings, other, form, device, categories):
+                with contextlib.suppress(pytest.skip.Exception):
+                    case_of(other)
     key = "train-epoch", variant, form, device, categories
-    case = cases.get(key, lambda: epoch_case(problems, memory, settings, variant, form, device, categories))
-    last = round == settings.rounds - 1
+    case = case_of(variant)
+    last = round == settings.rounds - 1  # the case is let go after this round, timed or not, never rebuilt
     if round >= case.rounds:
         cases.done(key) if last else None
         pytest.skip(f"{SLOW_ROUNDS} rounds where an epoch takes over {SLOW_EPOCH:g} s")
     benchmark.pedantic(case.one_epoch, rounds=1, iterations=1)
-    if last or round == case.rounds - 1:
+    if last:
         cases.done(key)
     describe(benchmark, settings, variant=variant, batches=case.batches, device=case.device, docs=posts_trained_on(case.batches),
              versions=case.versions, round=round, first_seconds=case.first, warm_up_seconds=case.warm_up,
-             accuracy=case.accuracy, feed=feed, step=step, auto=is_auto(framework, step, feed, form, device),
+             accuracy=case.accuracy, epochs_before_accuracy=1 + len(case.warm_up), feed=feed, step=step,
+             auto=is_auto(framework, step, feed, form, device),
              batches_prebuilt=case.prebuilt, clock=case.clock, optimizer_floor_seconds=case.floor, **case.peaks)
+
+
+def not_timed(settings, variant, form, device, categories):
+    """Why a train-epoch case is not run, or None."""
+    framework, _, feed = VARIANTS[variant]
+    if settings.quick and form == "dense" and categories == "20":
+        return "--quick leaves out the dense all-20 case (27 GB of dense batches an epoch)"
+    if feed == "host" and framework != "sklearn" and device == "cpu" and categories == "20":
+        return "feeding is compared on 3 groups on the CPU (where the host is the device)"
+    if framework == "sklearn" and (form != "sparse" or device == "gpu"):
+        return "scikit-learn's MLPClassifier is timed on the sparse form, on the CPU"
+    return None
 
 
 def epoch_case(problems, memory, settings, variant, form, device, categories):
@@ -118,7 +138,7 @@ def epoch_case(problems, memory, settings, variant, form, device, categories):
         clock = "scikit-learn slicing each batch from the host's CSR matrix, and the steps"
     else:
         hp, batches = problems(form, categories, framework=framework, step=step)
-        skip_without_memory(hp, batches)
+        skip_without_memory(hp, batches, prebuilt=feed == "host" and fits_before_the_clock(batches))
         impl, placed = framework_or_skip(framework, device)
         memory.start(impl, placed)
         model, optimizer, train_step = fresh_model(impl, hp, batches, placed)
@@ -145,13 +165,20 @@ def epoch_case(problems, memory, settings, variant, form, device, categories):
 @pytest.mark.parametrize("device", ["cpu", "gpu"])
 @pytest.mark.parametrize("form", ["dense", "sparse", "bag"])
 @pytest.mark.parametrize("variant", ["torch", "tf", "tf-eager"])
-def test_inference(benchmark, settings, problems, memory, cases, variant, form, device, round):
+def test_inference(benchmark, settings, problems, memory, cases, compared, variant, form, device, round):
     """Predicting the whole test split, after one epoch of training: the test corpus uploaded, each
     batch built on the device, the predictions read back. TensorFlow's prediction is traced; `tf-eager`
     runs it op by op, as it ran before, so what tracing gains is measured in the same run."""
     benchmark.group = f"inference {form} {device}"
+    def case_of(name):
+        return cases.get(("inference", name, form, device),
+                         lambda: inference_case(problems, memory, settings, name, form, device))
+    if round == 0:  # every case of the group built before its first timed round
+        for other in compared:
+            with contextlib.suppress(pytest.skip.Exception):
+                case_of(other)
     key = "inference", variant, form, device
-    case = cases.get(key, lambda: inference_case(problems, memory, settings, variant, form, device))
+    case = case_of(variant)
     benchmark.pedantic(case.evaluate, rounds=1, iterations=1)
     if round == settings.rounds - 1:
         cases.done(key)

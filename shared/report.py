@@ -37,9 +37,6 @@ def load_inputs(paths):
         except (OSError, ValueError) as error:
             raise UserError(f"cannot read {path}: {error}") from None
         if isinstance(data, dict) and "benchmarks" in data:
-            data["label"] = machine_label(data)
-            for b in data["benchmarks"]:
-                b["machine"] = data["label"]
             benches.append(data)
         elif isinstance(data, dict) and "step_losses" in data:
             records.append(record_from(data))
@@ -47,16 +44,23 @@ def load_inputs(paths):
             raise UserError(f"{path} is neither a pytest-benchmark JSON nor a newsgroups-mlp run record")
     if not benches and not records:
         raise UserError("nothing to report: give a --benchmark-json file and/or run records")
+    gpus = defaultdict(set)  # a host's GPUs, over all its files: a GPU machine's headline-only processes time none
+    for bench in benches:
+        gpus[host_label(bench)] |= {b["extra_info"].get("device") for b in bench["benchmarks"]} - {"cpu", None}
+    for bench in benches:
+        host = host_label(bench)
+        bench["label"] = f"{', '.join(sorted(gpus[host]))} ({host})" if gpus[host] else host
+        for b in bench["benchmarks"]:
+            b["machine"] = bench["label"]
     return benches, records
 
 
-def machine_label(bench):
-    """'AMD EPYC, 2 cores' or, where it timed a GPU, 'NVIDIA H200 (AMD EPYC, 16 cores)'."""
+def host_label(bench):
+    """'AMD EPYC, 2 cores': the machine a benchmark file ran on; a GPU it timed is named in front of it
+    ('NVIDIA H200 (AMD EPYC, 16 cores)')."""
     machine = bench["machine_info"]
-    host = f"{machine.get('cpu', {}).get('brand_raw') or machine.get('processor') or machine['machine']}, " \
+    return f"{machine.get('cpu', {}).get('brand_raw') or machine.get('processor') or machine['machine']}, " \
            f"{machine.get('cpu', {}).get('count', '?')} cores"
-    gpus = sorted({b["extra_info"].get("device") for b in bench["benchmarks"]} - {"cpu", None})
-    return f"{', '.join(gpus)} ({host})" if gpus else host
 
 
 def write_report(paths, out, against=()):
@@ -246,7 +250,7 @@ def ratio_text(row, reference):
         return "n/a"
     if row is reference:
         return "1.00× (reference)"
-    found = ratio(row, reference)
+    found = seed_ratio(row, reference) if row["extra_info"].get("per_seed") else ratio(row, reference)
     return found.text() if found else "n/a"
 
 

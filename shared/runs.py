@@ -115,13 +115,22 @@ def seed_ratio(top, bottom, compile_included=False):
 
 
 def auto_row(rows, group, framework, machine):
-    """The framework's --step auto row of a group: the one the suite marks so (older files: the variant named
-    after the framework alone)."""
+    """The framework's --step auto row of a group: the one the suite marks so. Older files have no mark: a training
+    row is auto where its step is the one --step auto takes for its input on its device and it is fed on the
+    device; any other row, where its variant is the framework's name alone."""
+    from shared.config import FASTEST_STEP
     mine = [b for b in rows if b["group"] == group and b["machine"] == machine and framework_of(variant(b)) == framework]
     marked = [b for b in mine if b["extra_info"].get("auto")]
-    if marked:
-        return marked[0]
-    return next((b for b in mine if variant(b) == framework and "auto" not in b["extra_info"]), None)
+    if marked or any("auto" in b["extra_info"] for b in mine):
+        return marked[0] if marked else None
+
+    def recorded_auto(info):
+        device = "gpu" if " gpu " in f" {group} " else "cpu"
+        return info.get("feed") == "device" and info.get("step") == FASTEST_STEP.get((framework, device), {}).get(info["input"])
+    recorded = [b for b in mine if {"feed", "step", "input"} <= set(b["extra_info"])]
+    if recorded:
+        return next((b for b in recorded if recorded_auto(b["extra_info"])), None)
+    return next((b for b in mine if variant(b) == framework), None)
 
 
 def tf_over_torch(rows):
@@ -129,24 +138,28 @@ def tf_over_torch(rows):
     PyTorch's auto row; in the seed-round groups, the auto rows paired by seed, with and without compile; in the
     scaling groups, each TensorFlow point ÷ PyTorch's of the same form and value."""
     found = {}
+    machines = {b["machine"] for b in rows}
     for b in rows:
         info, group = b["extra_info"], b["group"]
         if framework_of(variant(b)) != "tf":
             continue
+        where = f" ({b['machine']})" if len(machines) > 1 else ""
         if group.startswith("scaling"):
             other = next((o for o in rows if o["group"] == group and o["machine"] == b["machine"]
+                          and o["extra_info"].get("device") == info.get("device")
                           and o["extra_info"].get("framework") == "torch" and o["extra_info"].get("form") == info.get("form")
                           and o["extra_info"].get("value") == info.get("value")), None)
             if other:
-                found[f"{group} {info['form']} at {info['value']:,}"] = ratio(b, other)
+                kind = "cpu" if info.get("device") == "cpu" else "gpu"
+                found[f"{group} {info['form']} {kind} at {info['value']:,}{where}"] = ratio(b, other)
             continue
         torch = auto_row(rows, group, "torch", b["machine"])
         if torch is None:
             continue
-        if "per_seed" in info and info["per_seed"] and "seconds" in info["per_seed"][0]:
-            if variant(b) == "tf":
-                found[f"{group}: tf ÷ torch"] = seed_ratio(b, torch)
-                found[f"{group}: tf ÷ torch, compile included"] = seed_ratio(b, torch, compile_included=True)
+        if info.get("per_seed"):
+            if b is auto_row(rows, group, "tf", b["machine"]):
+                found[f"{group}: tf ÷ torch{where}"] = seed_ratio(b, torch)
+                found[f"{group}: tf ÷ torch, compile included{where}"] = seed_ratio(b, torch, compile_included=True)
         else:
-            found[f"{group}: {variant(b)} ÷ {variant(torch)}"] = ratio(b, torch)
+            found[f"{group}: {variant(b)} ÷ {variant(torch)}{where}"] = ratio(b, torch)
     return {name: r for name, r in found.items() if r is not None}

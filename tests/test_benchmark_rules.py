@@ -11,13 +11,14 @@ from shared.config import Hyperparameters
 def test_a_case_needing_more_memory_than_is_free_skips_saying_how_much(tiny_corpus):
     hp = Hyperparameters(recipe="tutorial", batch_size=16).resolved("torch")
     batches = prepare(tiny_corpus, hp)
-    needed = memory_needed_mb(hp, batches)
+    needed = memory_needed_mb(hp, batches, prebuilt=True)  # a host-fed case: an epoch of dense batches made first
     weights = 16 * n_parameters(batches.features.vocab_size, hp.hidden, batches.n_classes) / 2**20
-    dense_epoch = batches.steps_per_epoch * 16 * batches.features.vocab_size * 4 / 2**20
-    assert needed == pytest.approx(weights + dense_epoch)
-    skip_without_memory(hp, batches, available=needed + 1)  # enough: no skip
+    dense_batch = 16 * batches.features.vocab_size * 4 / 2**20
+    assert needed == pytest.approx(weights + batches.steps_per_epoch * dense_batch)
+    assert memory_needed_mb(hp, batches) == pytest.approx(weights + 2 * dense_batch)  # device-fed: made as it trains
+    skip_without_memory(hp, batches, available=needed + 1, prebuilt=True)  # enough: no skip
     with pytest.raises(pytest.skip.Exception, match=rf"needs about {needed:,.0f} MB of memory; this machine has 0 MB"):
-        skip_without_memory(hp, batches, available=0.4)
+        skip_without_memory(hp, batches, available=0.4, prebuilt=True)
 
 
 def test_every_case_starts_both_frameworks_from_one_scheme():

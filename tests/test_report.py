@@ -246,11 +246,16 @@ def test_report_sets_a_gpu_run_beside_a_cpu_run(tmp_path, records):
         for b in bench["benchmarks"]:
             b["stats"] = {**b["stats"], "data": [t * scale for t in b["stats"]["data"]], "median": b["stats"]["median"] * scale}
         (gpu / f"bench-{index}.json").write_text(json.dumps(bench))
+    cpu_only = synthetic_bench()  # a headline-only process on the GPU machine: it timed CPU cases alone
+    cpu_only["machine_info"]["cpu"] = {"brand_raw": "Host CPU", "count": 16}
+    cpu_only["benchmarks"] = [b for b in cpu_only["benchmarks"] if not b["group"].startswith("scaling")]
+    (gpu / "bench-2.json").write_text(json.dumps(cpu_only))
     out = tmp_path / "rep"
     assert main(["report", str(cpu), str(gpu), "--out", str(out)]) == 0
     assert_complete(out)
     text = (out / "report.md").read_text()
     gpu_machine = "NVIDIA Test GPU (Host CPU, 16 cores)"
+    assert f"| machine ({gpu_machine}) | {gpu_machine} |" in text and "| Host CPU, 16 cores |" not in text  # one machine
     assert f"| train-epoch bag gpu 3-groups | torch-graph | {gpu_machine} | 0.0091 |" in text
     assert "| train-epoch bag cpu 3-groups | torch | Test CPU, 2 cores | 0.1000 |" in text
     for claim, bound, value in (("auto-step clean bag epoch, s", "≤ 0.01", "0.0121"), ("all-20 dense epoch, s", "≤ 0.3", "0.252")):
