@@ -1,5 +1,7 @@
 """Rules of the benchmark suite that a unit test can hold without running it."""
 
+from types import SimpleNamespace
+
 import pytest
 
 from benchmarks.cases import memory_needed_mb, skip_without_memory
@@ -72,35 +74,47 @@ def test_every_device_fed_clock_slices_its_own_batches(tiny_corpus, form):
     assert host_prebuilt
 
 
-def test_each_rounds_variants_take_turns_in_an_order_drawn_from_the_recorded_seed():
-    """The collection hook: in every comparison, round r's items all come before round r + 1's, each variant once
-    a round; the order within a round is drawn (so it is not always PyTorch first) and the same seed gives it again."""
-    import re
-    import subprocess
-    import sys
-    from collections import defaultdict
-    from pathlib import Path
+class Item:
+    """What the collection hook reads of a pytest item: its test's name, its parameters, its id and its marks."""
 
-    def collected(seed):
-        done = subprocess.run([sys.executable, "-m", "pytest", "benchmarks/test_training.py", "--collect-only", "-q",
-                               "-p", "no:cacheprovider", "--order-seed", str(seed), "-k", "test_train_epoch and cpu"],
-                              capture_output=True, text=True, cwd=Path(__file__).parent.parent)
-        assert done.returncode == 0, done.stderr + done.stdout
-        return [line for line in done.stdout.splitlines() if "::" in line]
-    first, again, other = collected(1), collected(1), collected(2)
-    assert first == again and first != other and sorted(first) == sorted(other)
-    comparisons = defaultdict(list)
-    for item in first:
-        turn, variant, rest = re.search(r"\[round(\d+)-(.+?)-((?:dense|sparse|bag)-cpu-\d+)\]", item).groups()
-        comparisons[rest].append((int(turn), variant))
-    firsts = set()
-    for rest, turns in comparisons.items():
-        assert [t for t, _ in turns] == sorted(t for t, _ in turns), rest  # round by round
-        variants = {v for _, v in turns}
-        for turn in {t for t, _ in turns}:
-            assert sorted(v for t, v in turns if t == turn) == sorted(variants), (rest, turn)  # each once a round
-        firsts |= {v for t, v in turns[:: len(variants)]}
-    assert len(firsts) > 2  # who goes first changes
+    def __init__(self, name, **params):
+        self.originalname, self.callspec, self.marks = name, SimpleNamespace(params=params), []
+        self.nodeid = f"{name}[{'-'.join(str(v) for v in params.values())}]"
+
+    def add_marker(self, mark):
+        self.marks.append(mark.name)
+
+
+def ordered(seed, rounds=5):
+    """The hook's order for two train-epoch comparisons (bag and sparse, three variants each) and a test it leaves
+    alone, collected in pytest's order: every round of a variant, then the next variant."""
+    from benchmarks.conftest import ORDER_SEED, pytest_collection_modifyitems
+    items = [Item("test_load_cached", categories="3")]
+    items += [Item("test_train_epoch", variant=v, form=f, device="cpu", categories="3", round=r)
+              for f in ("bag", "sparse") for v in ("torch", "tf", "tf-xla-padded") for r in range(rounds)]
+    config = SimpleNamespace(stash={ORDER_SEED: seed})
+    pytest_collection_modifyitems(config, items)
+    return items
+
+
+def test_each_rounds_variants_take_turns_in_an_order_drawn_from_the_recorded_seed():
+    """In every comparison, round r's items all come before round r + 1's, each variant once a round; the order
+    within a round is drawn (not always PyTorch first) and the same seed gives it again; the headline cases are
+    marked for -m headline."""
+    first, again, other = ordered(1), ordered(1), ordered(2)
+    ids = [[i.nodeid for i in run] for run in (first, again, other)]
+    assert ids[0] == ids[1] and ids[0] != ids[2] and sorted(ids[0]) == sorted(ids[2])
+    assert first[0].originalname == "test_load_cached"  # not interleaved, left where it stood
+    for form in ("bag", "sparse"):
+        turns = [(i.callspec.params["round"], i.callspec.params["variant"]) for i in first
+                 if i.callspec.params.get("form") == form]
+        assert [t for t, _ in turns] == sorted(t for t, _ in turns)  # round by round
+        for turn in range(5):
+            assert sorted(v for t, v in turns if t == turn) == ["tf", "tf-xla-padded", "torch"]  # each once a round
+    leaders = {run[1 + 3 * k].callspec.params["variant"] for seed in range(6) for run in [ordered(seed)] for k in range(10)}
+    assert leaders == {"torch", "tf", "tf-xla-padded"}  # who goes first changes
+    marked = {(i.callspec.params["form"], i.callspec.params["variant"]) for i in first if "headline" in i.marks}
+    assert marked == {("bag", "torch"), ("bag", "tf-xla-padded"), ("sparse", "torch"), ("sparse", "tf")}
 
 
 @pytest.mark.slow
