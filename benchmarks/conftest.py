@@ -9,7 +9,8 @@
   never counted in the timed rounds.
 - Rounds interleaved: each comparison's variants (PyTorch's, TensorFlow's, the peers') take turns, one
   round each, in an order drawn afresh each round from a recorded seed, so drift over a run falls on all
-  of them alike. A case is built by its first round (outside the clock) and let go after its last.
+  of them alike. Every case of a comparison is built before its first timed round (outside the clock) and
+  let go after its last.
 - Processes: each process draws its own memory layout and thread placement; `make bench` runs the suite
   in several, and the report computes every interval over them.
 - GPU: every timed function ends by reading results back to the host, which waits for the device.

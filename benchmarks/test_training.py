@@ -84,15 +84,17 @@ def test_train_epoch(benchmark, settings, problems, memory, cases, compared, var
         pytest.skip(reason)
     benchmark.group = f"train-epoch {form} {device} {categories}-groups"
 
+    def key_of(name):
+        return "train-epoch", name, form, device, categories
+
     def case_of(name):
-        return cases.get(("train-epoch", name, form, device, categories),
-                         lambda: epoch_case(problems, memory, settings, name, form, device, categories))
+        return cases.get(key_of(name), lambda: epoch_case(problems, memory, settings, name, form, device, categories))
     if round == 0:
         for other in compared:
             if not not_timed(settings, other, form, device, categories):
                 with contextlib.suppress(pytest.skip.Exception):
                     case_of(other)
-    key = "train-epoch", variant, form, device, categories
+    key = key_of(variant)
     case = case_of(variant)
     last = round == settings.rounds - 1  # the case is let go after this round, timed or not, never rebuilt
     if round >= case.rounds:
@@ -170,14 +172,16 @@ def test_inference(benchmark, settings, problems, memory, cases, compared, varia
     batch built on the device, the predictions read back. TensorFlow's prediction is traced; `tf-eager`
     runs it op by op, as it ran before, so what tracing gains is measured in the same run."""
     benchmark.group = f"inference {form} {device}"
+    def key_of(name):
+        return "inference", name, form, device
+
     def case_of(name):
-        return cases.get(("inference", name, form, device),
-                         lambda: inference_case(problems, memory, settings, name, form, device))
+        return cases.get(key_of(name), lambda: inference_case(problems, memory, settings, name, form, device))
     if round == 0:  # every case of the group built before its first timed round
         for other in compared:
             with contextlib.suppress(pytest.skip.Exception):
                 case_of(other)
-    key = "inference", variant, form, device
+    key = key_of(variant)
     case = case_of(variant)
     benchmark.pedantic(case.evaluate, rounds=1, iterations=1)
     if round == settings.rounds - 1:

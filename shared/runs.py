@@ -12,7 +12,7 @@ from collections import defaultdict
 import numpy as np
 
 from shared.errors import UserError
-from shared.stats import ratio_over_processes
+from shared.stats import counts, ratio_over_processes
 
 
 def variant(b):
@@ -70,10 +70,6 @@ def seeds_of(b):
     """A row's per-seed entries, each with the seconds of its round (older files: in the order of its rounds)."""
     per_seed = b["extra_info"].get("per_seed", [])
     return [{"seconds": seconds, **s} for s, seconds in zip(per_seed, rounds_of(b))]
-
-
-def counts(processes, rounds):
-    return f"{processes} process{'es' if processes != 1 else ''} × {rounds} round{'s' if rounds != 1 else ''}"
 
 
 def process_counts(row):

@@ -110,6 +110,11 @@ def unpaired_difference(a, b):
     return Difference(mean, float(low), float(high), n, seeds_for_power(mean, spread, paired=False))
 
 
+def counts(processes, rounds):
+    """What a figure rests on: '5 processes × 10 rounds'."""
+    return f"{processes} process{'es' if processes != 1 else ''} × {rounds} round{'s' if rounds != 1 else ''}"
+
+
 @dataclass(frozen=True)
 class Ratio:
     value: float  # the geometric mean of the per-process ratios (the one ratio, with one process)
@@ -120,7 +125,7 @@ class Ratio:
     log_se: float | None  # standard error of the mean log ratio, over processes
 
     def counts(self):
-        return f"{self.processes} process{'es' if self.processes != 1 else ''} × {self.rounds} round{'s' if self.rounds != 1 else ''}"
+        return counts(self.processes, self.rounds)
 
     def text(self):
         interval = f"{self.low:.2f}–{self.high:.2f}" if self.low is not None else "one run: no interval"
