@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from shared.cli import COMPARE_INIT
-from shared.config import Hyperparameters
+from shared.config import FASTEST_STEP, Hyperparameters
 from shared.dataset import CATEGORIES, TUTORIAL_CATEGORIES
 from shared.errors import UserError
 from shared.record import cpu_model, library_versions
@@ -17,6 +17,21 @@ from shared.weights import initial_weights
 FRAMEWORKS_HERE = installed_frameworks()
 CATEGORY_SETS = {"3": TUTORIAL_CATEGORIES, "20": CATEGORIES}
 RECIPE_OF_FORM = {"dense": "tutorial", "sparse": "clean", "bag": "clean"}  # the tutorials' dense path, the clean ones
+
+
+# train-epoch's variants, name -> (framework, step, feed): each framework's standard step, TensorFlow's with its
+# fused Adam, compiled, and captured whole (padded bag), fed from batches built on the device; and the host-fed
+# way, a batch copied from the host each step.
+VARIANTS = {"torch": ("torch", "standard", "device"), "torch-host-fed": ("torch", "standard", "host"),
+            "torch-compile": ("torch", "compiled", "device"), "torch-graph": ("torch", "captured", "device"),
+            "tf": ("tf", "standard", "device"), "tf-fused": ("tf", "fused", "device"),
+            "tf-host-fed": ("tf", "standard", "host"), "tf-xla": ("tf", "compiled", "device"),
+            "tf-xla-padded": ("tf", "captured", "device"), "sklearn-mlp": ("sklearn", "standard", "host")}
+
+
+def is_auto(framework, step, feed, form, device):
+    """Whether a variant is what --step auto runs for this form and device (fed as train() feeds)."""
+    return feed == "device" and (framework, device) in FASTEST_STEP and step == FASTEST_STEP[framework, device][form]
 
 
 def case_hyperparameters(form, categories, seed=0, remove=(), as_form=None, **overrides):

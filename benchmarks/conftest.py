@@ -5,8 +5,8 @@
 - Host memory: freed blocks kept for reuse (shared/allocator.py), so no case times the kernel
   faulting in a fresh gradient every step; the JSON says what was set.
 - Warm-up: the first epoch or call (tracing, compilation, allocation) is run and timed apart
-  (extra_info["first_seconds"]), then more until two in a row agree within a tenth (cases.warm_up),
-  never counted in the timed rounds.
+  (extra_info["first_seconds"]), then more until two in a row agree within a tenth (cases.warm_up), and
+  once more just before its first timed round, once the rest of its group is built; never counted.
 - Rounds interleaved: each comparison's variants (PyTorch's, TensorFlow's, the peers') take turns, one
   round each, in an order drawn afresh each round from a recorded seed, so drift over a run falls on all
   of them alike. Every case of a comparison is built before its first timed round (outside the clock) and
@@ -25,7 +25,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from benchmarks.cases import MOST_WARM_UP, CATEGORY_SETS, FRAMEWORKS_HERE, case_hyperparameters, resolved_or_skip
+from benchmarks.cases import (MOST_WARM_UP, CATEGORY_SETS, FRAMEWORKS_HERE, VARIANTS, case_hyperparameters, is_auto,
+                              resolved_or_skip)
 from shared.allocator import keep_freed_memory, peak_since, start_peak
 from shared.batches import prepare
 from shared.cli import default_threads
@@ -48,12 +49,13 @@ TURNS = ("round", "seed")  # the parameter that numbers a comparison's rounds
 def headline(name, params):
     """Whether a case is one the results' headline table cites: the clean recipe's bag and sparse epochs on
     3 groups and the prediction of each, at each framework's auto step, and the 10-epoch trainings."""
-    cpu_auto = params.get("device") == "cpu" and params.get("variant") in ("torch", "tf", "tf-xla-padded")
+    if params.get("device") != "cpu":
+        return False
     if name == "test_train_epoch":
-        return cpu_auto and params["categories"] == "3" and (params["form"], params["variant"]) in (
-            ("bag", "torch"), ("bag", "tf-xla-padded"), ("sparse", "torch"), ("sparse", "tf"))
+        return params["categories"] == "3" and params["form"] in ("bag", "sparse") and \
+            is_auto(*VARIANTS[params["variant"]], params["form"], "cpu")
     if name == "test_inference":
-        return cpu_auto and params["form"] in ("bag", "sparse") and params["variant"] != "tf-xla-padded"
+        return params["form"] in ("bag", "sparse") and params["variant"] in ("torch", "tf")
     return name == "test_accuracy" and params["metadata"] == "with" and params["variant"] in ("torch", "tf")
 
 

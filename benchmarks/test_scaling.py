@@ -19,15 +19,15 @@ from types import SimpleNamespace
 from benchmarks.cases import CATEGORY_SETS, describe, framework_or_skip, fresh_model, resolved_or_skip, warm_up
 from benchmarks.test_training import SLOW_EPOCH, epoch_source, posts_trained_on, read_back
 from shared.batches import prepare
-from shared.config import Hyperparameters
+from shared.config import FASTEST_STEP, Hyperparameters
 from shared.vocab import vectorize
 
 SCALES = {"batch": (16, 64, 256, 1024, 4096), "hidden": (64, 128, 256, 512, 1024),
           "vocab": (1000, 4000, 16000, 64000, None)}  # None: every word of the training posts
 QUICK = {"batch": (64, 256), "hidden": (64, 128), "vocab": (1000, 4000)}
-# The fastest clean step each framework measured on each device (results/): PyTorch's eager bag on the
-# CPU and its CUDA graph on a GPU; TensorFlow's padded bag under XLA.
-FASTEST_STEP = {("torch", "cpu"): "standard", ("torch", "gpu"): "captured", ("tf", "cpu"): "captured",
+# The fastest clean bag step each framework measured on each device (results/): PyTorch's eager bag on the
+# CPU and its CUDA graph on a GPU; TensorFlow's padded bag under XLA. Dense: each framework's auto step.
+FASTEST_BAG_STEP = {("torch", "cpu"): "standard", ("torch", "gpu"): "captured", ("tf", "cpu"): "captured",
                 ("tf", "gpu"): "captured"}
 POINTS = [(axis, value) for axis, values in SCALES.items() for value in values]
 ROUNDS = 3  # a point's rounds (benchmarks/conftest.py): the slope is fitted over five points
@@ -68,7 +68,7 @@ def test_scaling(benchmark, settings, problems, corpora, vocab_features, memory,
 
 def scaling_case(problems, corpora, vocab_features, memory, settings, axis, value, framework, form, device):
     impl, placed = framework_or_skip(framework, device)
-    step = FASTEST_STEP[framework, device] if form == "bag" else "standard"
+    step = FASTEST_BAG_STEP[framework, device] if form == "bag" else FASTEST_STEP[framework, device][form]
     if axis == "vocab":
         hp = resolved_or_skip(Hyperparameters(recipe="clean", form=form, step=step, categories=CATEGORY_SETS["20"]), framework)
         features = vocab_features(value)

@@ -7,25 +7,20 @@ from types import SimpleNamespace
 
 import pytest
 
-from benchmarks.cases import (describe, framework_or_skip, fresh_model, initial_of, skip_without_memory, timed,
-                              warm_up)
+from benchmarks.cases import (VARIANTS, describe, framework_or_skip, fresh_model, initial_of, is_auto,
+                              skip_without_memory, timed, warm_up)
 from benchmarks.peers import (adam_floor_seconds, linear_baseline, mlp_accuracy, mlp_classifier, mlp_epoch,
                               n_parameters)
-from shared.config import FASTEST_STEP as FASTEST_STEP_OF
 from shared.fast import fits_before_the_clock
 
-# name -> (framework, step, feed): each framework's standard step, compiled, and captured whole (padded
-# bag), fed from batches built on the device; and the host-fed way, a batch copied from the host each step.
-VARIANTS = {"torch": ("torch", "standard", "device"), "torch-host-fed": ("torch", "standard", "host"),
-            "torch-compile": ("torch", "compiled", "device"), "torch-graph": ("torch", "captured", "device"),
-            "tf": ("tf", "standard", "device"), "tf-host-fed": ("tf", "standard", "host"),
-            "tf-xla": ("tf", "compiled", "device"), "tf-xla-padded": ("tf", "captured", "device"),
-            "sklearn-mlp": ("sklearn", "standard", "host")}
 TARGET = 0.97  # time-to-accuracy target on the 3 groups: what the clean recipe reaches in every seed
 METADATA = ("headers", "footers", "quotes")
 MAX_EPOCHS = 20
 SLOW_EPOCH = 10.0  # seconds: an epoch slower than this gets three timed rounds, not five
 SLOW_ROUNDS = 3
+# Predictions a round: one round is their mean. A prediction takes milliseconds, and one call alone swung
+# between two speeds from round to round (TensorFlow's bag prediction: 15 or 41-46 ms in one process).
+PREDICTIONS = 5
 
 
 def read_back(losses):
@@ -45,11 +40,6 @@ def epoch_source(impl, batches, placed, hp, feed):
         return (lambda: (impl.to_tensors(x, y, placed) for x, y in (host if prebuilt else batches.epoch(0)))), prebuilt
     build = impl.feeder(batches, placed, hp.step)
     return (lambda: (build(rows) for rows in batches.epoch_rows(0))), False
-
-
-def is_auto(framework, step, feed, form, device):
-    """Whether a variant is what --step auto runs for this form and device (fed as train() feeds)."""
-    return feed == "device" and (framework, device) in FASTEST_STEP_OF and step == FASTEST_STEP_OF[framework, device][form]
 
 
 FLOORS = {}  # (parameter count, device) -> seconds of one step's Adam traffic, for the whole run
@@ -100,6 +90,8 @@ def test_train_epoch(benchmark, settings, problems, memory, cases, compared, var
     if round >= case.rounds:
         cases.done(key) if last else None
         pytest.skip(f"{SLOW_ROUNDS} rounds where an epoch takes over {SLOW_EPOCH:g} s")
+    if round == 0:  # warmed up when built, then left to cool while the rest of its group was built
+        case.one_epoch()
     benchmark.pedantic(case.one_epoch, rounds=1, iterations=1)
     if last:
         cases.done(key)
@@ -169,8 +161,9 @@ def epoch_case(problems, memory, settings, variant, form, device, categories):
 @pytest.mark.parametrize("variant", ["torch", "tf", "tf-eager"])
 def test_inference(benchmark, settings, problems, memory, cases, compared, variant, form, device, round):
     """Predicting the whole test split, after one epoch of training: the test corpus uploaded, each
-    batch built on the device, the predictions read back. TensorFlow's prediction is traced; `tf-eager`
-    runs it op by op, as it ran before, so what tracing gains is measured in the same run."""
+    batch built on the device, the predictions read back; a round is the mean of PREDICTIONS calls.
+    TensorFlow's prediction is traced; `tf-eager` runs it op by op, as it ran before, so what tracing
+    gains is measured in the same run."""
     benchmark.group = f"inference {form} {device}"
     def key_of(name):
         return "inference", name, form, device
@@ -183,7 +176,9 @@ def test_inference(benchmark, settings, problems, memory, cases, compared, varia
                 case_of(other)
     key = key_of(variant)
     case = case_of(variant)
-    benchmark.pedantic(case.evaluate, rounds=1, iterations=1)
+    if round == 0:  # as in test_train_epoch: warm again after the group's builds
+        case.evaluate()
+    benchmark.pedantic(case.evaluate, rounds=1, iterations=PREDICTIONS)
     if round == settings.rounds - 1:
         cases.done(key)
     describe(benchmark, settings, variant=variant, batches=case.batches, device=case.device,

@@ -7,22 +7,22 @@ from shared.errors import UserError
 
 FRAMEWORKS = ("torch", "tf")
 FORMS = ("dense", "sparse", "bag")  # the input form: what the first layer reads (shared/batches.py)
-# How a training step runs: each framework's standard way, compiled, or captured whole with the same
-# shapes every step (a padded batch). What each is in each framework:
+# How a training step runs: each framework's standard way, with Adam fused (one kernel a tensor), compiled,
+# or captured whole with the same shapes every step (a padded batch). What each is in each framework:
 STEP_NAMES = {"torch": {"standard": "eager", "compiled": "torch.compile", "captured": "CUDA graph, padded"},
-              "tf": {"standard": "traced (tf.function)", "compiled": "XLA", "captured": "XLA, padded"}}
-STEPS = ("auto", *STEP_NAMES["torch"])
+              "tf": {"standard": "traced (tf.function)", "fused": "traced, fused Adam", "compiled": "XLA",
+                     "captured": "XLA, padded"}}
+STEPS = ("auto", *STEP_NAMES["tf"])
 # --step auto: each framework's fastest exact step for each input form and device, as the benchmark's
-# train-epoch groups measure them (results/cpu-2core/report.md, README "Benchmarks", 3 groups, seconds an
-# epoch). PyTorch: eager everywhere (torch.compile is no faster on the CPU: dense 0.424 against 0.424, bag
-# 0.0652 against 0.0605; its CUDA graph waits for a GPU run that shows it gives the eager step's losses).
-# TensorFlow: the padded bag under XLA (0.0722 against 0.196 traced); dense and sparse traced (XLA on
-# dense 0.702 against 0.706: no gain worth a compile; XLA refuses sparse, see resolved). GPU: not yet
+# train-epoch groups measure them (results/cpu-2core-epyc/report.md: each group's rows, seconds an epoch).
+# PyTorch: eager everywhere (its Adam is fused; torch.compile gains little or nothing on the CPU; its CUDA graph
+# waits for a GPU run that shows it gives the eager step's losses). TensorFlow: the padded bag under XLA; dense
+# and sparse traced with the fused Adam kernel (XLA refuses sparse, and gains little on dense). GPU: not yet
 # measured, so the same choices as the CPU's.
 FASTEST_STEP = {("torch", "cpu"): {"dense": "standard", "sparse": "standard", "bag": "standard"},
                 ("torch", "gpu"): {"dense": "standard", "sparse": "standard", "bag": "standard"},
-                ("tf", "cpu"): {"dense": "standard", "sparse": "standard", "bag": "captured"},
-                ("tf", "gpu"): {"dense": "standard", "sparse": "standard", "bag": "captured"}}
+                ("tf", "cpu"): {"dense": "fused", "sparse": "fused", "bag": "captured"},
+                ("tf", "gpu"): {"dense": "fused", "sparse": "fused", "bag": "captured"}}
 # Steps whose dropout masks the seed does not fix: XLA draws them with its own generator, which
 # tf.random.set_seed does not reach, so the same seed twice gives other masks. With --deterministic and
 # dropout on, --step auto takes the traced step instead (the same losses every time, tested).
@@ -64,6 +64,8 @@ class Hyperparameters:
         dropout = RECIPE_DROPOUT[self.recipe] if self.dropout is None else self.dropout
         form = self.form or RECIPE_FORM[self.recipe]
         step = FASTEST_STEP[framework, device][form] if self.step == "auto" else self.step
+        if step == "fused" and framework == "torch":
+            step = "standard"  # PyTorch's standard step already runs its fused Adam (torch_impl/train.py)
         if self.step == "auto" and self.deterministic and dropout and (framework, step) in UNSEEDED_DROPOUT:
             step = "standard"
         hp = replace(self, form=form, init=init, dropout=dropout, lr=self.lr or RECIPE_LR[self.recipe], step=step)

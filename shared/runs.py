@@ -124,9 +124,9 @@ def auto_row(rows, group, framework, machine):
         device = "gpu" if " gpu " in f" {group} " else "cpu"
         return info.get("feed") == "device" and info.get("step") == FASTEST_STEP.get((framework, device), {}).get(info["input"])
     recorded = [b for b in mine if {"feed", "step", "input"} <= set(b["extra_info"])]
-    if recorded:
-        return next((b for b in recorded if recorded_auto(b["extra_info"])), None)
-    return next((b for b in mine if variant(b) == framework), None)
+    found = next((b for b in recorded if recorded_auto(b["extra_info"])), None)
+    # a file from before a step was added to auto's choices: the framework's name alone was its auto row
+    return found or next((b for b in mine if variant(b) == framework), None)
 
 
 def tf_over_torch(rows):

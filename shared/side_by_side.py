@@ -24,7 +24,8 @@ NAMES = {"network": {"torch": "OurNet", "tf": "multilayer_perceptron"},
 
 # Pieces that only one side needs, shown beside an empty column.
 ONE_SIDED = {"captured": "torch", "Rows": "tf", "padded_take": "tf", "sliced_step": "tf", "compiled_classes": "tf",
-             "predicted_bag": "tf", "without_replica_sum": "tf"}
+             "predicted_bag": "tf", "without_replica_sum": "tf",
+             "FusedAdam": "tf"}
 SIDE_NAMES = {"torch": "PyTorch", "tf": "TensorFlow"}
 
 
@@ -133,6 +134,14 @@ SECTIONS = [
      "weight rows alone are entries × 100 floats) where PyTorch's <code>embedding_bag</code> adds them up as "
      "it reads them. The same classes as the traced and the eager prediction (tested). PyTorch needs no such "
      "helper: its eager slicing and bag are already a few kernels."),
+    ("Adam in one kernel a tensor", "fast.py", ["FusedAdam"],
+     "PyTorch's <code>fused=True</code> updates each weight tensor in one kernel. Keras 3's Adam writes the update "
+     "as a chain of element-wise ops, and traced by <code>tf.function</code> each is a pass over all the weights. "
+     "TensorFlow keeps a fused kernel too, <code>ResourceApplyAdam</code>, which TF 1's "
+     "<code>tf.train.AdamOptimizer</code> ran: the same formula with Keras' placement of ε, so the same update "
+     "(tested against Keras' Adam and against PyTorch's). The <code>fused</code> step is the traced step with it; "
+     "PyTorch's standard step is already fused. Under XLA both Adams compile to one loop, so the captured step "
+     "keeps Keras'."),
     ("Host-fed batches", "fast.py", ["to_tensors"],
      "The way the tutorials fed the network, kept so the benchmark can show what feeding costs: a numpy batch "
      "made on the host and copied in every step. <code>torch.from_numpy</code> shares numpy's buffer and "

@@ -85,13 +85,16 @@ class Item:
         self.marks.append(mark.name)
 
 
+VARIANTS = ("torch", "tf", "tf-fused", "tf-xla-padded")
+
+
 def ordered(seed, rounds=5):
-    """The hook's order for two train-epoch comparisons (bag and sparse, three variants each) and a test it leaves
+    """The hook's order for two train-epoch comparisons (bag and sparse, four variants each) and a test it leaves
     alone, collected in pytest's order: every round of a variant, then the next variant."""
     from benchmarks.conftest import ORDER_SEED, pytest_collection_modifyitems
     items = [Item("test_load_cached", categories="3")]
     items += [Item("test_train_epoch", variant=v, form=f, device="cpu", categories="3", round=r)
-              for f in ("bag", "sparse") for v in ("torch", "tf", "tf-xla-padded") for r in range(rounds)]
+              for f in ("bag", "sparse") for v in VARIANTS for r in range(rounds)]
     config = SimpleNamespace(stash={ORDER_SEED: seed})
     pytest_collection_modifyitems(config, items)
     return items
@@ -110,11 +113,11 @@ def test_each_rounds_variants_take_turns_in_an_order_drawn_from_the_recorded_see
                  if i.callspec.params.get("form") == form]
         assert [t for t, _ in turns] == sorted(t for t, _ in turns)  # round by round
         for turn in range(5):
-            assert sorted(v for t, v in turns if t == turn) == ["tf", "tf-xla-padded", "torch"]  # each once a round
-    leaders = {run[1 + 3 * k].callspec.params["variant"] for seed in range(6) for run in [ordered(seed)] for k in range(10)}
-    assert leaders == {"torch", "tf", "tf-xla-padded"}  # who goes first changes
+            assert sorted(v for t, v in turns if t == turn) == sorted(VARIANTS)  # each once a round
+    leaders = {run[1 + 4 * k].callspec.params["variant"] for seed in range(6) for run in [ordered(seed)] for k in range(10)}
+    assert leaders == set(VARIANTS)  # who goes first changes
     marked = {(i.callspec.params["form"], i.callspec.params["variant"]) for i in first if "headline" in i.marks}
-    assert marked == {("bag", "torch"), ("bag", "tf-xla-padded"), ("sparse", "torch"), ("sparse", "tf")}
+    assert marked == {("bag", "torch"), ("bag", "tf-xla-padded"), ("sparse", "torch"), ("sparse", "tf-fused")}
 
 
 @pytest.mark.slow

@@ -254,6 +254,61 @@ def test_keras_adam_on_raw_indexed_slices_is_another_step():
     assert np.abs(after["raw"] - expected.numpy()).max() > 1e-3
 
 
+@pytest.mark.parametrize("eps", [1e-8, 1e-2])
+def test_the_fused_adam_kernel_takes_keras_adams_steps(eps):
+    """TensorFlow's fused Adam (ResourceApplyAdam) against Keras' Adam, traced, on the same weights and gradients
+    over three steps: the same weights and moments. With ε = 1e-2 the ε convention shows (PyTorch's would give
+    other steps, checked), so the kernel adds ε where Keras does."""
+    import tensorflow as tf
+    from tf_impl.fast import FusedAdam
+    rng = np.random.default_rng(0)
+    shapes = [(50, 8), (8,), (8, 3), (3,)]
+    start = [rng.standard_normal(shape).astype(np.float32) for shape in shapes]
+    gradients = [[tf.constant(rng.standard_normal(shape).astype(np.float32) * 10.0 ** -step) for shape in shapes]
+                 for step in range(3)]
+    hp = Hyperparameters(lr=0.01, adam_eps=eps)
+    weights = {}
+    for name in ("keras", "fused"):
+        params = [tf.Variable(array) for array in start]
+        if name == "fused":
+            optimizer = FusedAdam(params, hp)
+        else:
+            optimizer = tf.keras.optimizers.Adam(learning_rate=hp.lr, beta_1=0.9, beta_2=0.999, epsilon=eps)
+            optimizer.build(params)
+        update = tf.function(lambda g: optimizer.apply_gradients(zip(g, params)))
+        for g in gradients:
+            update(g)
+        weights[name] = [p.numpy() for p in params]
+    for fused, keras in zip(weights["fused"], weights["keras"]):
+        np.testing.assert_allclose(fused, keras, rtol=1e-5, atol=1e-6)  # float32 rounding of weights near 1
+    # PyTorch's convention on the same numbers, as a check that the comparison can tell them apart
+    torch_style = [a.copy() for a in start]
+    m = [np.zeros_like(a) for a in start]
+    v = [np.zeros_like(a) for a in start]
+    for t, g in enumerate(gradients, 1):
+        for i, gi in enumerate(g):
+            m[i] = 0.9 * m[i] + 0.1 * gi.numpy()
+            v[i] = 0.999 * v[i] + 0.001 * gi.numpy() ** 2
+            torch_style[i] -= hp.lr * (m[i] / (1 - 0.9 ** t)) / (np.sqrt(v[i] / (1 - 0.999 ** t)) + eps)
+    gap = max(np.abs(a - b).max() for a, b in zip(torch_style, weights["keras"]))
+    assert (gap > 1e-4) == (eps > 1e-3)
+
+
+@pytest.mark.parametrize("form", ["dense", "sparse", "bag"])
+def test_tensorflows_fused_step_trains_like_pytorch(tiny_corpus, form):
+    """TensorFlow's traced step with the fused Adam kernel against PyTorch's eager step (its Adam fused too), from
+    the same weights on the same batches for two epochs, dropout off and ε too small for the two conventions to
+    differ (see CONVENTION_FREE_EPS): the same losses."""
+    from shared.runner import run
+    losses = {}
+    for framework in ("torch", "tf"):
+        hp = Hyperparameters(recipe="clean", form=form, step="fused", epochs=2, batch_size=16, dropout=0.0,
+                             adam_eps=CONVENTION_FREE_EPS).resolved(framework)
+        assert hp.step == {"torch": "standard", "tf": "fused"}[framework]
+        losses[framework] = run(framework, prepare(tiny_corpus, hp), hp, "cpu", quiet=True).step_losses
+    np.testing.assert_allclose(losses["tf"], losses["torch"], rtol=1e-4, atol=1e-6)
+
+
 def test_torch_scheme_is_what_nn_linear_does():
     import torch
     layer = torch.nn.Linear(2000, 100)
@@ -303,12 +358,14 @@ def test_dense_sparse_and_bag_give_the_same_losses(real_runs, framework):
 
 @pytest.mark.parametrize("framework", ["torch", "tf"])
 def test_every_form_and_step_agrees_through_a_tiny_training(tiny_corpus, framework):
-    """Dense, sparse and bag input, and the padded step XLA compiles, over three epochs (dropout off).
+    """Dense, sparse and bag input, the padded step XLA compiles and TensorFlow's fused Adam, over three epochs
+    (dropout off).
     In TensorFlow this catches the IndexedSlices trap: bag's losses would leave dense's at step 2."""
     from shared.runner import run
     losses = {}
     kinds = [("dense", "standard"), ("sparse", "standard"), ("bag", "standard")]
-    kinds += [("bag", "captured")] if framework == "tf" else [("bag", "compiled")]
+    kinds += [("bag", "captured"), *((form, "fused") for form in ("dense", "sparse", "bag"))] if framework == "tf" \
+        else [("bag", "compiled")]
     for form, step in kinds:
         hp = Hyperparameters(recipe="clean", form=form, step=step, epochs=3, batch_size=16,
                              dropout=0.0).resolved(framework)

@@ -1,6 +1,6 @@
-"""Making it fast in TensorFlow: one padded batch shape for a run, the step that slices its batch and trains
-on it, compiled once by XLA, a bag's prediction compiled whole, and the host-fed batches the benchmark keeps to
-show what feeding costs."""
+"""Making it fast in TensorFlow: one padded batch shape for a run, the step that slices its batch and trains on it,
+compiled once by XLA, a bag's prediction compiled whole, Adam in one kernel a tensor, and the host-fed batches the
+benchmark keeps to show what feeding costs."""
 
 from typing import NamedTuple
 
@@ -132,6 +132,32 @@ def predicted_bag(model, corpus, features, rows):
     entries = int(np.diff(features.indptr)[rows].sum())  # from the host's copy: no wait for the device
     with tf.device(variables(model)[0].device):
         return compiled_classes(model, corpus, rows, entries).numpy()
+
+
+class FusedAdam:
+    """Keras' Adam update, the same ε convention included, with each tensor updated by one kernel:
+    ResourceApplyAdam, what TF 1's tf.train.AdamOptimizer ran (PyTorch's fused=True is its counterpart). Keras 3's
+    Adam writes the update as a dozen element-wise ops, each a pass over all the weights; traced, that is most of
+    a sparse step on all 20 groups (LESSONS §4 has the figures). Under XLA both compile to one fused loop."""
+
+    def __init__(self, params, hp):
+        self.lr, self.beta_1, self.beta_2, self.epsilon = hp.lr, 0.9, 0.999, hp.adam_eps
+        self.iterations = tf.Variable(0, dtype=tf.int64, trainable=False, name="iterations")
+        self.moments = [(tf.Variable(tf.zeros_like(p), trainable=False), tf.Variable(tf.zeros_like(p), trainable=False))
+                        for p in params]  # beside each weight, on its device
+
+    @property
+    def variables(self):
+        return [self.iterations, *(slot for pair in self.moments for slot in pair)]
+
+    def apply_gradients(self, gradients_and_variables):
+        t = tf.cast(self.iterations.assign_add(1), tf.float32)
+        constants = {name: tf.constant(value, tf.float32) for name, value in
+                     (("lr", self.lr), ("beta1", self.beta_1), ("beta2", self.beta_2), ("epsilon", self.epsilon))}
+        for (gradient, variable), (m, v) in zip(gradients_and_variables, self.moments):
+            # lr · √(1-β₂ᵗ)/(1-β₁ᵗ) · m / (√v + ε): Keras' formula (tf_impl/train.py), in one pass
+            tf.raw_ops.ResourceApplyAdam(var=variable.handle, m=m.handle, v=v.handle, beta1_power=self.beta_1 ** t,
+                                         beta2_power=self.beta_2 ** t, grad=gradient, **constants)
 
 
 def to_tensors(x, y, device):

@@ -67,7 +67,7 @@ def reset(model, optimizer, initial):
     these objects runs on without tracing again (the benchmark warms a step up outside its clock)."""
     load_weights(model, initial)
     for variable in optimizer.variables:  # its step count and moments; the learning rate stays
-        if "learning_rate" not in variable.path:
+        if "learning_rate" not in getattr(variable, "path", variable.name):  # Keras' variables have paths
             variable.assign(tf.zeros_like(variable))
 
 
@@ -95,7 +95,7 @@ def step_parts(model, optimizer, step, batch, kind, device, repeats=20):
 
     def update():
         optimizer.apply_gradients(zip(gradients, variables(model)))
-    parts = {name: tf.function(part, jit_compile=kind != "standard")
+    parts = {name: tf.function(part, jit_compile=kind in ("compiled", "captured"))
              for name, part in (("forward", forward_pass), ("forward + backward", forward_backward), ("update", update))}
     parts["step"] = lambda: step(model, optimizer, *batch)
     with tf.device(device):

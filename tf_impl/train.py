@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from shared.progress import TrainingLog
 from tf_impl.data import take, upload
-from tf_impl.fast import captured_feeder, captured_step, predicted_bag, without_replica_sum
+from tf_impl.fast import FusedAdam, captured_feeder, captured_step, predicted_bag, without_replica_sum
 from tf_impl.model import build_model, forward, variables
 
 
@@ -20,6 +20,8 @@ def make_optimizer(model, hp):
     # which is PyTorch's lr · m̂ / (√v̂ + ε) with ε = ε̂ / √(1-β₂ᵗ). With the same number, Keras'
     # ε is ~32× larger at step 1 and shrinks to PyTorch's over a few thousand steps: small
     # gradients take smaller early steps in TensorFlow. The TF 1 tutorial's AdamOptimizer did the same.
+    if hp.step == "fused":
+        return FusedAdam(variables(model), hp)  # the same update, one kernel a tensor: fast.py
     optimizer = tf.keras.optimizers.Adam(learning_rate=hp.lr, beta_1=0.9, beta_2=0.999, epsilon=hp.adam_eps)
     optimizer.build(variables(model))  # make its slots now, outside any traced function
     return without_replica_sum(optimizer)  # a memory fix, not maths: tf_impl/fast.py says why
