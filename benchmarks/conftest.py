@@ -49,13 +49,11 @@ TURNS = ("round", "seed")  # the parameter that numbers a comparison's rounds
 def headline(name, params):
     """Whether a case is one the results' headline table cites: the clean recipe's bag and sparse epochs on
     3 groups and the prediction of each, at each framework's auto step, and the 10-epoch trainings."""
-    if params.get("device") != "cpu":
-        return False
     if name == "test_train_epoch":
-        return params["categories"] == "3" and params["form"] in ("bag", "sparse") and \
+        return params["device"] == "cpu" and params["categories"] == "3" and params["form"] in ("bag", "sparse") and \
             is_auto(*VARIANTS[params["variant"]], params["form"], "cpu")
     if name == "test_inference":
-        return params["form"] in ("bag", "sparse") and params["variant"] in ("torch", "tf")
+        return params["device"] == "cpu" and params["form"] in ("bag", "sparse") and params["variant"] in ("torch", "tf")
     return name == "test_accuracy" and params["metadata"] == "with" and params["variant"] in ("torch", "tf")
 
 
@@ -210,21 +208,20 @@ def problems(corpora):
 
 @pytest.fixture
 def memory():
-    """The case's own peak memory while it trains: start(impl, placed) just before its model and batches are
-    made, stop() just after its timed rounds (shared/allocator.py: start_peak; free heap memory is handed back
+    """The case's own peak memory while it is built and warmed up: start(impl, placed) just before its model and
+    batches are made, stop() once it is warm (shared/allocator.py: start_peak; free heap memory is handed back
     first, so the figure does not depend on which case ran before). peaks() gives what stop() read: the rise
-    of the process's resident memory at its peak, and the device's peak where it has one."""
+    of the process's resident memory at its peak, and of the device's where it has one."""
     state = {}
 
     def start(impl=None, placed=None):
-        state.update(impl=impl, placed=placed, start=start_peak())
-        if impl is not None:
-            impl.reset_peak_memory(placed)
+        # what the device holds now (the variants of the group built before this one) is not this case's
+        state.update(impl=impl, placed=placed, start=start_peak(), held=impl and impl.reset_peak_memory(placed))
 
     def stop():
         state["found"] = {"peak_host_mb": peak_since(state["start"])}
         if state["impl"] is not None:
-            state["found"]["peak_device_mb"] = state["impl"].peak_memory_mb(state["placed"])
+            state["found"]["peak_device_mb"] = state["impl"].peak_memory_mb(state["placed"], state["held"])
 
     return SimpleNamespace(start=start, stop=stop, peaks=lambda: state["found"])
 

@@ -18,7 +18,7 @@ The batch of posts ``rows = [2, 0]``, in each of the three forms (same numbers i
             a (posts, vocabulary) array, as the tutorials built
     sparse  (post, word, value): (0,0,1) (0,3,1) (1,0,1) (1,1,2)
             a COO matrix's triplets: where the dense array is not zero
-    bag     Bag(words=[0, 3, 0, 1], values=[1, 1, 1, 2], offsets=[0, 2], posts=[0, 0, 1, 1])
+    bag     Bag(words=[0, 3, 0, 1], values=[1, 1, 1, 2], offsets=[0, 2], post_of=[0, 0, 1, 1])
             each post's words end to end, what an embedding bag reads
 
 ``get_batch`` makes them on the host with scipy; each framework's ``data.take`` makes the same from the
@@ -36,13 +36,13 @@ from shared.vocab import vectorize
 
 class Bag(NamedTuple):
     """A batch of posts as word lists, end to end: entry k is word words[k] with value values[k], in
-    post posts[k] of the batch; post i's entries start at offsets[i]. PyTorch's embedding_bag reads
-    offsets, TensorFlow's segment sum reads posts (and how many posts there are, from offsets' length): both
-    are here so each framework takes what its op wants."""
+    the batch's post post_of[k]; post i's entries start at offsets[i]. PyTorch's embedding_bag reads
+    offsets, TensorFlow's segment sum reads post_of (and how many posts there are, from offsets' length):
+    both are here so each framework takes what its op wants."""
     words: Any  # int64 [entries]
     values: Any  # float32 [entries]
     offsets: Any  # int64 [posts]
-    posts: Any  # int64 [entries]
+    post_of: Any  # int64 [entries]: the post of each entry
 
 
 def batch_indices(n_docs, batch_size, recipe, seed, epoch):

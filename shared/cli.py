@@ -120,7 +120,9 @@ def add_run_options(parser):
                         help="dropout rate between the layers (default: 0.5 for clean, else 0)")
     parser.add_argument("--step", choices=STEPS, default=defaults.step,
                         help="auto: each framework's fastest exact step for the input form and device (shared/config.py: "
-                             "FASTEST_STEP); standard: eager PyTorch, traced TensorFlow (tf.function); compiled: torch.compile, XLA; captured: one padded "
+                             "FASTEST_STEP); standard: eager PyTorch, traced TensorFlow (tf.function); fused: TensorFlow's "
+                             "traced step with Adam in one kernel a tensor (PyTorch's standard step already is); "
+                             "compiled: torch.compile, XLA; captured: one padded "
                              "step captured whole, a CUDA graph (PyTorch, GPU only) or XLA (TensorFlow); --input bag "
                              "(default: %(default)s)")
     parser.add_argument("--deterministic", action="store_true",
@@ -184,6 +186,12 @@ def build_parser():
                         help="an earlier run's benchmark files: says which of its TensorFlow ÷ PyTorch ratios this run "
                              "reproduces (the last line printed)")
     report.set_defaults(handler=report_command)
+
+    docs = commands.add_parser("docs", help="write the docs' figures from the kept runs they quote (shared/docs.py)")
+    docs.add_argument("--check", action="store_true", help="change nothing; fail if any figure differs from its source")
+    docs.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent,
+                      help="the project folder holding README.md, LESSONS.md, docs/ and results/ (default: this one)")
+    docs.set_defaults(handler=docs_command)
 
     side = commands.add_parser("side-by-side", help="write the aligned PyTorch | TensorFlow page (one HTML file)")
     side.add_argument("--out", required=True, type=Path, metavar="FILE.html")
@@ -288,6 +296,18 @@ def report_command(args):
     print(f"report -> {report}")
     if reproduced:
         print(reproduced)
+
+
+def docs_command(args):
+    from shared.docs import update_docs
+    count, stale = update_docs(args.root, check=args.check)
+    if args.check and stale:
+        for where in stale:
+            print(f"{where}: differs from its source")
+        raise UserError(f"{len(stale)} of {count} generated figures differ from their sources; "
+                        f"`newsgroups-mlp docs` rewrites them")
+    print(f"docs: {count} generated figures {'match their sources' if args.check else 'written from their sources'}"
+          + ("" if args.check else f" ({len(stale)} changed)"))
 
 
 def comparison_table(torch_runs, tf_runs):

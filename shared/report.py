@@ -81,16 +81,29 @@ def write_report(paths, out, against=()):
         if points:
             figures[f"scaling_{axis}.png"] = scaling_figure(axis, points, out / f"scaling_{axis}.png")
     tables = {}  # name -> (header, rows) of every table in the report, for its CSV files
-    reproduction, line = reproduction_section(rows, earlier, tables) if earlier is not None else ("", None)
-    sections = [uncommitted_mark(benches, records), "# newsgroups-mlp: PyTorch and TensorFlow side by side", "",
-                environment_section(benches, records, tables), headline_section(rows, tables),
-                speed_section(rows, records, tables), targets_section(rows, tables),
-                scaling_section(rows, tables), accuracy_section(rows, records, tables), reproduction,
-                "## Figures\n\n" + "\n\n".join(f"![{name[:-4].replace('_', ' ')}]({name})" for name in figures) + "\n"]
+    sections, line = report_sections(benches, records, rows, earlier, tables)
+    sections += ["## Figures\n\n" + "\n\n".join(f"![{name[:-4].replace('_', ' ')}]({name})" for name in figures) + "\n"]
     write_atomically(out / "report.md", "\n".join(s for s in sections if s))
     for name, (header, cells) in tables.items():
         write_atomically(out / f"{name}.csv", csv_text(header, cells))
     return out / "report.md", line
+
+
+def report_sections(benches, records, rows, earlier, tables):
+    """(report.md's sections but its figures, the reproduction line or None); each table's cells go to `tables`."""
+    reproduction, line = reproduction_section(rows, earlier, tables) if earlier is not None else ("", None)
+    return [uncommitted_mark(benches, records), "# newsgroups-mlp: PyTorch and TensorFlow side by side", "",
+            environment_section(benches, records, tables), headline_section(rows, tables),
+            speed_section(rows, records, tables), targets_section(rows, tables),
+            scaling_section(rows, tables), accuracy_section(rows, records, tables), reproduction], line
+
+
+def report_tables(paths):
+    """{name: (header, rows)}: the tables report.md would give for `paths`, with nothing written."""
+    benches, records = load_inputs(paths)
+    tables = {}
+    report_sections(benches, records, merged_rows(benches), None, tables)
+    return tables
 
 
 def uncommitted_mark(benches, records):

@@ -51,17 +51,17 @@ SECTIONS = [
      "value in the post (a count in the tutorial recipe, a tf-idf weight in the clean one): an <em>embedding "
      "bag</em>. PyTorch has that as one kernel, <code>F.embedding_bag</code>, reading where each post starts "
      "(offsets); TensorFlow writes it as <code>tf.gather</code> and <code>unsorted_segment_sum</code>, reading "
-     "which post each entry belongs to, which XLA can compile. Which form is fastest depends on the framework and "
-     "the size (README, benchmark table, results/cpu-2core): on 3 groups PyTorch's bag and sparse epochs are "
-     "level (0.0605 and 0.0555 s), on all 20 its bag is 1.26× faster than sparse (0.994 and 1.253 s); "
-     "TensorFlow's bag is slower than sparse under <code>tf.function</code> (0.196 and 0.155 s) and 2.1× faster "
-     "than sparse padded under XLA (0.0722 s). Its gradient in TensorFlow is a <code>tf.IndexedSlices</code> "
+     "which post each entry belongs to (<code>post_of</code>), which XLA can compile; "
+     "<code>tf.nn.embedding_lookup_sparse</code> is TensorFlow's own API for the same sum (LESSONS §5 times the "
+     "two). Which form is fastest depends on the framework and the size (docs/benchmarks.md has each one's "
+     "epoch). Its gradient in TensorFlow is a <code>tf.IndexedSlices</code> "
      "with a row per word occurrence, which Keras' Adam must not see raw (see the training step)."),
-    ("Weights in, logits out", "model.py", ["LAYERS", "build_model", "load_weights", "forward", "variables"],
+    ("Weights in, logits out", "model.py", ["LAYERS", "build_model", "load_weights", "logits", "variables"],
      "Both start from the same arrays made in <code>shared/weights.py</code>. <code>nn.Linear</code> stores its weight "
      "as (out, in) and computes x·Wᵀ, so PyTorch copies the transposes; <code>tf.matmul</code> takes the (in, out) "
-     "layout as it is, inside <code>tf.Variable</code>s created under <code>tf.device</code>. Calling the module "
-     "runs <code>forward</code>; the function is simply called, with the mode passed in."),
+     "layout as it is, inside <code>tf.Variable</code>s created under <code>tf.device</code>. <code>logits</code>: "
+     "PyTorch calls the module, which runs its <code>forward</code> with the mode set on the module; TensorFlow's "
+     "function is simply called, with the mode passed in."),
     ("The loss and Adam", "train.py", ["loss_function", "make_optimizer"],
      "Adam keeps two running averages per weight: m of the gradient and v of its square. Both start at zero, so "
      "early on they are too small; <em>bias correction</em> divides them by 1-β₁ᵗ and 1-β₂ᵗ at step t, giving "
@@ -119,7 +119,7 @@ SECTIONS = [
      "Same loss and gradients as unpadded (tested). TensorFlow's feeder hands the step the batch's rows, padded "
      "to a full batch with rows past the corpus' last post (XLA's gather reads them as empty posts), and "
      "<code>padded_take</code> slices and pads them inside the step's XLA program: op by op that is about thirty "
-     "ops, each dispatched from Python, 3.8 ms a batch, where PyTorch's eager slicing takes 0.4 ms. It gives the "
+     "ops, each dispatched from Python, where PyTorch's eager slicing is a dozen cheap kernels. It gives the "
      "same batch as <code>pad</code> (tested), and a run compiles one program, short last batch included."),
     ("Capturing a step", "fast.py", ["sliced_step", "captured_step", "captured"],
      "A CUDA graph replays recorded kernels on recorded memory: the batch is copied into the captured input "

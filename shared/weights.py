@@ -1,7 +1,8 @@
 """Initial weights, made once from a seed and loaded by both frameworks.
 
 Arrays are in the layout of ``x @ W`` (fan_in rows, fan_out columns) and named as the
-TensorFlow tutorial's dicts: weights h1, h2, out and biases b1, b2, out.
+TensorFlow tutorial's dicts: weights h1, h2, out and biases b1, b2 and b_out (the tutorial named the
+last bias out too; here each name means one array).
 
 Schemes:
   torch   what ``nn.Linear`` does by default: weights and biases ~ U(±1/sqrt(fan_in))
@@ -13,7 +14,7 @@ Schemes:
 import numpy as np
 
 SCHEMES = ("torch", "glorot", "normal")
-LAYERS = (("h1", "b1"), ("h2", "b2"), ("out", "out"))
+LAYERS = (("h1", "b1"), ("h2", "b2"), ("out", "b_out"))
 
 
 def layer_sizes(n_input, hidden, n_classes):

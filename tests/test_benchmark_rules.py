@@ -120,11 +120,32 @@ def test_each_rounds_variants_take_turns_in_an_order_drawn_from_the_recorded_see
     assert marked == {("bag", "torch"), ("bag", "tf-xla-padded"), ("sparse", "torch"), ("sparse", "tf-fused")}
 
 
+def test_the_headline_cases_are_the_cited_ones():
+    """-m headline selects what the results' headline table cites, of every kind: the auto train-epoch rows (above),
+    PyTorch's and TensorFlow's predictions of the bag and the sparse input on the CPU, and both frameworks'
+    10-epoch trainings with metadata, on 3 groups and on 20."""
+    from benchmarks.conftest import headline
+    for categories in ("3", "20"):
+        assert headline("test_accuracy", {"variant": "tf", "metadata": "with", "categories": categories, "seed": 0})
+        assert headline("test_accuracy", {"variant": "torch", "metadata": "with", "categories": categories, "seed": 1})
+    assert not headline("test_accuracy", {"variant": "tf", "metadata": "without", "categories": "3", "seed": 0})
+    assert not headline("test_accuracy", {"variant": "sklearn-mlp", "metadata": "with", "categories": "3", "seed": 0})
+    for variant in ("torch", "tf"):
+        for form in ("bag", "sparse"):
+            assert headline("test_inference", {"variant": variant, "form": form, "device": "cpu", "round": 0})
+        assert not headline("test_inference", {"variant": variant, "form": "bag", "device": "gpu", "round": 0})
+        assert not headline("test_inference", {"variant": variant, "form": "dense", "device": "cpu", "round": 0})
+    assert not headline("test_inference", {"variant": "tf-eager", "form": "bag", "device": "cpu", "round": 0})
+    assert not headline("test_time_to_accuracy", {"variant": "tf", "seed": 0})
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("form", ["bag", "sparse"])  # TensorFlow: the captured step with Keras' Adam; FusedAdam
 @pytest.mark.parametrize("framework", ["torch", "tf"])
-def test_a_warmed_up_case_trains_from_its_initial_weights_without_tracing_again(tiny_corpus, framework):
+def test_a_warmed_up_case_trains_from_its_initial_weights_without_tracing_again(tiny_corpus, framework, form):
     """What the accuracy and time-to-accuracy rounds start from: the step traced (or compiled) before the clock,
-    then the weights and Adam put back, so the round's first step is step one and nothing traces inside it."""
+    then the weights and Adam put back, so the round's first step is step one (its losses are a fresh training's,
+    dropout off) and nothing traces inside it."""
     from tests.helpers import FRAMEWORKS_HERE
     if framework not in FRAMEWORKS_HERE:
         pytest.skip(f"{framework} is not installed")
@@ -135,7 +156,7 @@ def test_a_warmed_up_case_trains_from_its_initial_weights_without_tracing_again(
     from shared.runner import implementation
     impl = implementation(framework)
     placed = impl.resolve_device("cpu")
-    hp = Hyperparameters(recipe="clean", batch_size=16).resolved(framework)
+    hp = Hyperparameters(recipe="clean", form=form, batch_size=16, dropout=0.0, epochs=1).resolved(framework)
     batches = prepare(tiny_corpus, hp)
     ready = warmed(impl, placed)(hp, batches)
     from importlib import import_module
@@ -143,6 +164,8 @@ def test_a_warmed_up_case_trains_from_its_initial_weights_without_tracing_again(
     weights, _ = measure.parameters_as_numpy(ready.model)
     np.testing.assert_array_equal(weights["h1"], initial_of(hp, batches)[0]["h1"])
     traced = ready.step.experimental_get_tracing_count() if framework == "tf" else None
-    read_back(impl.train_epoch(ready.model, ready.optimizer, ready.step, batches.epoch(0, ready.build)))
+    losses = read_back(impl.train_epoch(ready.model, ready.optimizer, ready.step, batches.epoch(0, ready.build)))
     if framework == "tf":
         assert ready.step.experimental_get_tracing_count() == traced  # no tracing inside the round
+    from shared.runner import run
+    np.testing.assert_allclose(losses, run(framework, batches, hp, "cpu", quiet=True).step_losses, rtol=1e-5)

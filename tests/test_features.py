@@ -63,7 +63,7 @@ def test_clean_batches_reshuffle_each_epoch_from_the_seed_and_keep_the_last():
 
 def bag_to_dense(bag, n_posts, vocab_size):
     dense = np.zeros((n_posts, vocab_size), dtype=np.float32)
-    np.add.at(dense, (bag.posts, bag.words), bag.values)
+    np.add.at(dense, (bag.post_of, bag.words), bag.values)
     return dense
 
 
@@ -79,8 +79,8 @@ def test_get_batch_dense_sparse_and_bag_hold_the_same_numbers():
     np.testing.assert_array_equal(dense, features[indices].toarray())
     np.testing.assert_array_equal(dense, bag_to_dense(bag, 3, 50))
     # offsets and posts say the same thing: post i's entries start at offsets[i]
-    np.testing.assert_array_equal(np.searchsorted(bag.posts, np.arange(3)), bag.offsets)
-    assert bag.words.dtype == bag.offsets.dtype == bag.posts.dtype == np.int64 and bag.values.dtype == np.float32
+    np.testing.assert_array_equal(np.searchsorted(bag.post_of, np.arange(3)), bag.offsets)
+    assert bag.words.dtype == bag.offsets.dtype == bag.post_of.dtype == np.int64 and bag.values.dtype == np.float32
     np.testing.assert_array_equal(y, [1, 1, 1]) and np.testing.assert_array_equal(y, y2)
     np.testing.assert_array_equal(y, y3)
 
@@ -112,7 +112,7 @@ def test_prepared_batches_cover_train_and_test(tiny_corpus):
 def test_initial_weights_shapes_and_reproducibility(scheme):
     weights, biases = initial_weights(scheme, 500, 100, 3, seed=7)
     assert {k: v.shape for k, v in weights.items()} == {"h1": (500, 100), "h2": (100, 100), "out": (100, 3)}
-    assert {k: v.shape for k, v in biases.items()} == {"b1": (100,), "b2": (100,), "out": (3,)}
+    assert {k: v.shape for k, v in biases.items()} == {"b1": (100,), "b2": (100,), "b_out": (3,)}
     assert all(a.dtype == np.float32 for a in [*weights.values(), *biases.values()])
     again, _ = initial_weights(scheme, 500, 100, 3, seed=7)
     other, _ = initial_weights(scheme, 500, 100, 3, seed=8)

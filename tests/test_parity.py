@@ -33,8 +33,8 @@ def one_pass(framework, initial, x, y, form="dense"):
     device = CPU[framework]
     model = model_module.build_model(initial, device, form)
     tx, ty = fast.to_tensors(x, y, device)
-    logits = np.asarray(model_module.forward(model, tx).detach() if framework == "torch"
-                        else model_module.forward(model, tx))
+    logits = np.asarray(model_module.logits(model, tx).detach() if framework == "torch"
+                        else model_module.logits(model, tx))
     loss, gradients = measure.loss_and_gradients(model, tx, ty)
     return logits, loss, gradients
 

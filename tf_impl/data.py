@@ -29,16 +29,16 @@ def take(corpus, rows, form, entries=None):
         entries = int(tf.reduce_sum(lengths)) if entries is None else entries
         # Each entry's post: how many posts start at or before it, less one (an empty post starts where the
         # next does; one at the end, at `entries`). PyTorch repeats each post's number `length` times;
-        # tf.repeat would do that through a posts × longest-post mask (8.5 ms against 2.6 for the 3 groups'
-        # test split), and fails under XLA.
+        # tf.repeat would do that through a posts × longest-post mask (slower than this running count), and
+        # fails under XLA.
         starting = tf.tensor_scatter_nd_add(tf.zeros(entries + 1, tf.int64), offsets[:, None], tf.ones_like(offsets))
-        posts = tf.cumsum(starting)[:-1] - 1
-        at = tf.range(entries, dtype=tf.int64) - tf.gather(offsets, posts) + tf.gather(starts, posts)  # each entry's place in the corpus
+        post_of = tf.cumsum(starting)[:-1] - 1
+        at = tf.range(entries, dtype=tf.int64) - tf.gather(offsets, post_of) + tf.gather(starts, post_of)  # each entry's place in the corpus
         words, values, y = tf.gather(indices, at), tf.gather(data, at), tf.gather(labels, rows)
         if form == "dense":
-            x = tf.scatter_nd(tf.stack([posts, words], axis=1), values, (len(rows), vocab_size))
+            x = tf.scatter_nd(tf.stack([post_of, words], axis=1), values, (len(rows), vocab_size))
         elif form == "sparse":
-            x = tf.SparseTensor(tf.stack([posts, words], axis=1), values, (len(rows), vocab_size))
+            x = tf.SparseTensor(tf.stack([post_of, words], axis=1), values, (len(rows), vocab_size))
         else:
-            x = Bag(words, values, offsets, posts)
+            x = Bag(words, values, offsets, post_of)
         return x, y

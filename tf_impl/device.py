@@ -7,7 +7,9 @@ from shared.errors import UserError
 
 def configure_threads(threads):
     # TensorFlow fixes its thread pools when its runtime starts (the first op); later calls
-    # raise. PyTorch takes the count at any time.
+    # raise. PyTorch takes the count at any time. Both pools: an op's own threads (intra-op), and
+    # the executor's, which runs a graph's independent ops side by side (inter-op), where PyTorch
+    # runs one op at a time (torch_impl/device.py).
     threading = tf.config.threading
     if (threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads()) == (threads, threads):
         return

@@ -11,7 +11,7 @@ from shared.batches import Bag
 from shared.errors import UserError
 from shared.fast import padded_shape, padding
 from tf_impl.data import take
-from tf_impl.model import forward, variables
+from tf_impl.model import logits, variables
 
 
 def without_replica_sum(optimizer):
@@ -37,7 +37,7 @@ def pad(x, y, padded_to):
         entries = len(x.words)
         extra_posts, extra_entries = padding(len(y), entries, padded_to)
         x = Bag(tf.pad(x.words, [[0, extra_entries]]), tf.pad(x.values, [[0, extra_entries]]),
-                tf.pad(x.offsets, [[0, extra_posts]], constant_values=entries), tf.pad(x.posts, [[0, extra_entries]]))
+                tf.pad(x.offsets, [[0, extra_posts]], constant_values=entries), tf.pad(x.post_of, [[0, extra_entries]]))
         return x, tf.pad(y, [[0, extra_posts]]), tf.pad(tf.ones_like(y, dtype=x.values.dtype), [[0, extra_posts]])
 
 
@@ -82,13 +82,13 @@ def padded_take(corpus, rows, real_posts, entries, padded_to):
     own = tf.range(padded_to[1], dtype=tf.int64) < entries
     real = tf.range(padded_to[0], dtype=tf.int64) < real_posts
     x = x._replace(words=tf.where(own, x.words, 0), values=tf.where(own, x.values, 0.0),
-                   posts=tf.where(own, x.posts, 0))
+                   post_of=tf.where(own, x.post_of, 0))
     return x, tf.where(real, y, 0), tf.cast(real, x.values.dtype)
 
 
 def masked_loss(model, x, y, mask):
     """The mean loss over the real posts of a padded batch: the same number compute_loss gives unpadded."""
-    losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=forward(model, x, training=True))
+    losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits(model, x, training=True))
     return tf.reduce_sum(losses * mask) / tf.reduce_sum(mask)
 
 
@@ -108,10 +108,9 @@ def sliced_step(model, optimizer, corpus, rows, real_posts, entries, padded_to):
 
 def captured_step(device):
     # XLA needs the same shapes every step to compile once: the padded step, compiled whole with the slicing
-    # of its batch. Op by op, slicing and padding a bag is about thirty ops, each dispatched from Python:
-    # 3.8 ms a batch, where PyTorch's eager slicing takes 0.4 ms. As a program of its own it still costs a
-    # launch and a batch written out; inside the step's, a step on all 20 groups takes 19.5 ms against 21.0
-    # (LESSONS §4).
+    # of its batch. Op by op, slicing and padding a bag is about thirty ops, each dispatched from Python,
+    # where PyTorch's eager slicing is a dozen cheap kernels; as a program of its own it would still cost a
+    # launch and a batch written out (LESSONS §4).
     # PyTorch's captured step is a CUDA graph instead, which needs a helper to record and replay it.
     return tf.function(sliced_step, jit_compile=True)
 
@@ -120,10 +119,10 @@ def captured_step(device):
 def compiled_classes(model, corpus, rows, entries):
     # TensorFlow slices a bag and runs its gather, scaling and segment sum as a dozen kernels, each writing
     # its result out (the gathered rows alone are entries × 100 floats), where PyTorch's take and
-    # embedding_bag are a few fused ones. XLA makes the whole prediction one program, 3× faster than
-    # traced after a first call that compiles it (LESSONS §4 has the figures).
+    # embedding_bag are a few fused ones. XLA makes the whole prediction one program, after a first call
+    # that compiles it (LESSONS §4; the benchmark's inference rows set it against op by op, tf-eager).
     x, _ = take(corpus, rows, "bag", entries)
-    return tf.argmax(forward(model, x), axis=1)
+    return tf.argmax(logits(model, x), axis=1)
 
 
 def predicted_bag(model, corpus, features, rows):

@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from shared.profiling import median_seconds
 from tf_impl.fast import masked_loss, padded_take
-from tf_impl.model import LAYERS, forward, load_weights, variables
+from tf_impl.model import LAYERS, logits, load_weights, variables
 from tf_impl.train import compute_loss
 
 
@@ -36,13 +36,19 @@ def adam_floor_seconds(n_params, device, repeats=5):
 
 
 def reset_peak_memory(device):
+    """Starts the device's peak from here; returns the MB TensorFlow holds there now (None on the CPU)."""
     if device.startswith("/GPU"):
         tf.config.experimental.reset_memory_stats("GPU:0")
+        return tf.config.experimental.get_memory_info("GPU:0")["current"] / 2**20
+    return None
 
 
-def peak_memory_mb(device):
-    """The most device memory TensorFlow held since reset_peak_memory; None on the CPU (see the host figure)."""
-    return tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20 if device.startswith("/GPU") else None
+def peak_memory_mb(device, held=None):
+    """How far TensorFlow's device memory rose above `held` (what reset_peak_memory gave) at its peak since then;
+    None on the CPU (see the host figure)."""
+    if not device.startswith("/GPU"):
+        return None
+    return tf.config.experimental.get_memory_info("GPU:0")["peak"] / 2**20 - (held or 0.0)
 
 
 def parameters_as_numpy(model, gradients=None):
@@ -84,7 +90,7 @@ def step_parts(model, optimizer, step, batch, kind, device, repeats=20):
         return masked_loss(model, *sliced) if kind == "captured" else compute_loss(model, *sliced, True)
 
     def forward_pass():
-        return forward(model, sliced[0], training=True)
+        return logits(model, sliced[0], training=True)
 
     def forward_backward():
         with tf.GradientTape() as tape:

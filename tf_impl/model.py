@@ -15,7 +15,7 @@ def bag_layer(bag, weight):
     # compiles, so it is written out; the segment sum takes post ids where PyTorch's embedding_bag takes
     # offsets. How many posts there are comes from offsets' length, extra posts included.
     vectors = tf.gather(weight, bag.words) * bag.values[:, None]
-    return tf.math.unsorted_segment_sum(vectors, bag.posts, num_segments=tf.shape(bag.offsets)[0])
+    return tf.math.unsorted_segment_sum(vectors, bag.post_of, num_segments=tf.shape(bag.offsets)[0])
 
 
 FIRST_LAYERS = {"dense": tf.matmul, "sparse": sparse_layer, "bag": bag_layer}
@@ -31,11 +31,11 @@ def multilayer_perceptron(input_tensor, weights, biases, first_layer=tf.matmul, 
     layer_2 = tf.nn.relu(layer_2)
     if dropout and training:
         layer_2 = tf.nn.dropout(layer_2, rate=dropout)
-    return tf.matmul(layer_2, weights["out"]) + biases["out"]
+    return tf.matmul(layer_2, weights["out"]) + biases["b_out"]
 
 
 # The shared arrays are laid out for x @ W (in, out), which is what tf.matmul takes.
-LAYERS = (("h1", "b1"), ("h2", "b2"), ("out", "out"))
+LAYERS = (("h1", "b1"), ("h2", "b2"), ("out", "b_out"))
 
 
 def build_model(initial, device, form="dense", dropout=0.0):
@@ -57,7 +57,7 @@ def load_weights(model, initial):
     return model
 
 
-def forward(model, x, training=False):
+def logits(model, x, training=False):
     # TensorFlow passes the mode to each call; PyTorch keeps it on the module.
     weights, biases, form, dropout = model
     return multilayer_perceptron(x, weights, biases, FIRST_LAYERS[form], dropout, training)

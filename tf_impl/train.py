@@ -7,7 +7,7 @@ import tensorflow as tf
 from shared.progress import TrainingLog
 from tf_impl.data import take, upload
 from tf_impl.fast import FusedAdam, captured_feeder, captured_step, predicted_bag, without_replica_sum
-from tf_impl.model import build_model, forward, variables
+from tf_impl.model import build_model, logits, variables
 
 
 def loss_function(logits, labels):
@@ -28,7 +28,7 @@ def make_optimizer(model, hp):
 
 
 def compute_loss(model, x, y, training=False):
-    return loss_function(forward(model, x, training), y)
+    return loss_function(logits(model, x, training), y)
 
 
 def train_step(model, optimizer, x, y):
@@ -82,7 +82,7 @@ def feeder(batches, device, kind="standard"):
 @tf.function(reduce_retracing=True)
 def predicted_classes(model, x):
     # Traced like the step: run eagerly, each op of the forward pass would be dispatched from Python.
-    return tf.argmax(forward(model, x), axis=1)
+    return tf.argmax(logits(model, x), axis=1)
 
 
 def predict(model, x):
@@ -103,7 +103,9 @@ def evaluate(model, batches, device):
 def make_train_step(kind="standard", device=None):
     # TensorFlow 2 runs eagerly too, but tf.function traces the step into a graph on its first call
     # (and again for a new input signature); jit_compile=True also compiles it with XLA. The captured
-    # step (fast.py) is compiled once for the whole run.
+    # step (fast.py) is compiled once for the whole run. --step auto, the default, runs the clean
+    # recipe's bag on the captured step (fast.sliced_step), and dense and sparse input on this traced
+    # step with Adam fused (make_optimizer's fast.FusedAdam): shared/config.py, FASTEST_STEP.
     if kind == "captured":
         return captured_step(device)
     return tf.function(train_step, reduce_retracing=True, jit_compile=kind == "compiled")

@@ -22,14 +22,14 @@ def take(corpus, rows, form):
     lengths = indptr[rows + 1] - starts
     offsets = torch.cumsum(lengths, 0) - lengths  # where each post starts in the batch's entries
     entries = int(lengths.sum())  # one wait for the device: the next shapes depend on it
-    posts = torch.repeat_interleave(torch.arange(len(rows), device=rows.device), lengths, output_size=entries)
-    at = torch.arange(entries, device=rows.device) - offsets[posts] + starts[posts]  # each entry's place in the corpus
+    post_of = torch.repeat_interleave(torch.arange(len(rows), device=rows.device), lengths, output_size=entries)
+    at = torch.arange(entries, device=rows.device) - offsets[post_of] + starts[post_of]  # each entry's place in the corpus
     words, values, y = indices[at], data[at], labels[rows]
     if form == "dense":
-        x = torch.zeros(len(rows), vocab_size, device=rows.device).index_put_((posts, words), values)
+        x = torch.zeros(len(rows), vocab_size, device=rows.device).index_put_((post_of, words), values)
     elif form == "sparse":
-        x = torch.sparse_coo_tensor(torch.stack([posts, words]), values, (len(rows), vocab_size), is_coalesced=True,
+        x = torch.sparse_coo_tensor(torch.stack([post_of, words]), values, (len(rows), vocab_size), is_coalesced=True,
                                     check_invariants=False)
     else:
-        x = Bag(words, values, offsets, posts)
+        x = Bag(words, values, offsets, post_of)
     return x, y

@@ -8,7 +8,10 @@ from shared.errors import UserError
 
 
 def configure_threads(threads):
-    # PyTorch takes the intra-op thread count at any time; TensorFlow only before it starts.
+    # PyTorch takes the intra-op thread count at any time; TensorFlow only before it starts. Only
+    # intra-op: PyTorch's inter-op pool runs work forked by TorchScript, which this code never does, so
+    # every op here runs on the intra-op threads. TensorFlow's executor runs independent ops of a graph
+    # side by side on its inter-op pool, so TensorFlow gets both counts (tf_impl/device.py).
     torch.set_num_threads(threads)
 
 

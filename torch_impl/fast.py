@@ -12,7 +12,7 @@ from shared.batches import Bag
 from shared.errors import UserError
 from shared.fast import padded_shape, padding
 from torch_impl.data import take
-from torch_impl.model import forward, variables
+from torch_impl.model import logits, variables
 
 
 def pad(x, y, padded_to):
@@ -21,7 +21,7 @@ def pad(x, y, padded_to):
     entries = len(x.words)
     extra_posts, extra_entries = padding(len(y), entries, padded_to)
     x = Bag(F.pad(x.words, (0, extra_entries)), F.pad(x.values, (0, extra_entries)),
-            F.pad(x.offsets, (0, extra_posts), value=entries), F.pad(x.posts, (0, extra_entries)))
+            F.pad(x.offsets, (0, extra_posts), value=entries), F.pad(x.post_of, (0, extra_entries)))
     return x, F.pad(y, (0, extra_posts)), F.pad(torch.ones_like(y, dtype=x.values.dtype), (0, extra_posts))
 
 
@@ -33,7 +33,7 @@ def captured_feeder(train_set, batches):
 
 def masked_loss(model, x, y, mask):
     """The mean loss over the real posts of a padded batch: the same number compute_loss gives unpadded."""
-    losses = nn.functional.cross_entropy(forward(model, x, training=True), y, reduction="none")
+    losses = nn.functional.cross_entropy(logits(model, x, training=True), y, reduction="none")
     return (losses * mask).sum() / mask.sum()
 
 

@@ -10,7 +10,7 @@ from torch import nn
 from shared.profiling import median_seconds
 from shared.quiet import quiet_stderr
 from torch_impl.fast import masked_loss
-from torch_impl.model import LAYERS, forward, load_weights
+from torch_impl.model import LAYERS, logits, load_weights
 from torch_impl.train import compute_loss
 
 
@@ -36,13 +36,17 @@ def adam_floor_seconds(n_params, device, repeats=5):
 
 
 def reset_peak_memory(device):
+    """Starts the device's peak from here; returns the MB PyTorch holds there now (None on the CPU)."""
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
+        return torch.cuda.memory_allocated(device) / 2**20
+    return None
 
 
-def peak_memory_mb(device):
-    """The most device memory PyTorch held since reset_peak_memory; None on the CPU (see the host figure)."""
-    return torch.cuda.max_memory_allocated(device) / 2**20 if device.type == "cuda" else None
+def peak_memory_mb(device, held=None):
+    """How far PyTorch's device memory rose above `held` (what reset_peak_memory gave) at its peak since then;
+    None on the CPU (see the host figure)."""
+    return torch.cuda.max_memory_allocated(device) / 2**20 - (held or 0.0) if device.type == "cuda" else None
 
 
 def parameters_as_numpy(model, gradients=False):
@@ -82,7 +86,7 @@ def step_parts(model, optimizer, step, batch, kind, device, repeats=20):
     loss_of = (lambda: masked_loss(model, *batch)) if len(batch) == 3 else (lambda: compute_loss(model, *batch, True))
 
     def forward_pass():
-        return forward(model, batch[0], training=True)
+        return logits(model, batch[0], training=True)
 
     def forward_backward():
         optimizer.zero_grad()

@@ -48,7 +48,7 @@ class OurNet(nn.Module):
 
 # The shared arrays are laid out for x @ W (in, out), as tf.matmul takes them; nn.Linear
 # stores its weight as (out, in) and computes x @ W.T, hence the transposes (SparseLinear needs none).
-LAYERS = (("layer_1", "h1", "b1"), ("layer_2", "h2", "b2"), ("output_layer", "out", "out"))
+LAYERS = (("layer_1", "h1", "b1"), ("layer_2", "h2", "b2"), ("output_layer", "out", "b_out"))
 
 
 def build_model(initial, device, form="dense", dropout=0.0):
@@ -70,7 +70,7 @@ def load_weights(model, initial):
     return model
 
 
-def forward(model, x, training=False):
+def logits(model, x, training=False):
     # PyTorch keeps the mode on the module (dropout on in train(), off in eval()).
     model.train(training)
     return model(x)

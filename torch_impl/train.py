@@ -7,7 +7,7 @@ from torch import nn
 from shared.progress import TrainingLog
 from torch_impl.data import take, upload
 from torch_impl.fast import captured_feeder, captured_step
-from torch_impl.model import build_model, forward, variables
+from torch_impl.model import build_model, logits, variables
 
 loss_function = nn.CrossEntropyLoss()  # takes logits and class indices, averages over the batch
 
@@ -16,13 +16,13 @@ def make_optimizer(model, hp):
     # PyTorch adds ε after bias correction: step = lr · m̂ / (√v̂ + ε).
     # Keras adds its ε before (see tf_impl/train.py), so the same number means a different ε.
     # fused=True updates each tensor in one kernel; PyTorch's default on the CPU runs Adam as a
-    # string of element-wise ops, each a pass over all the weights. TensorFlow's Adam runs inside
-    # the traced graph.
+    # string of element-wise ops, each a pass over all the weights. So does Keras' Adam; TensorFlow's
+    # own fused kernel is tf_impl/fast.py's FusedAdam.
     return torch.optim.Adam(variables(model), lr=hp.lr, betas=(0.9, 0.999), eps=hp.adam_eps, fused=True)
 
 
 def compute_loss(model, x, y, training=False):
-    return loss_function(forward(model, x, training), y)
+    return loss_function(logits(model, x, training), y)
 
 
 def train_step(model, optimizer, x, y):
@@ -70,7 +70,7 @@ def feeder(batches, device, kind="standard"):
 def predicted_classes(model, x):
     # inference_mode: no autograd recording and no version counters; TensorFlow records nothing outside a tape.
     with torch.inference_mode():
-        return forward(model, x).argmax(dim=1)
+        return logits(model, x).argmax(dim=1)
 
 
 def predict(model, x):

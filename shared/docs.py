@@ -1,0 +1,200 @@
+"""newsgroups-mlp docs: every figure the docs quote from a run, written from that kept run.
+
+A generated figure sits between two HTML comments, which Markdown does not show:
+
+    <!-- docs: table results/cpu-2core-epyc headline -->  ...the table...  <!-- /docs -->
+    <!-- docs: cell results/cpu-2core-epyc speed "median s" "inference bag cpu" tf -->...<!-- /docs -->
+    <!-- docs: figure results/cpu-2core-epyc-profiles/sparse-20-fused.json profiles.1.seconds.update 1000 .1f -->...<!-- /docs -->
+
+The first comment says what goes between them: `table SOURCE NAME [COLUMNS [PREFIX]]`, one of the tables
+`newsgroups-mlp report SOURCE` makes (report.md's, the same as NAME.csv), or the COLUMNS named (comma-separated)
+of its rows whose first cell starts with PREFIX, with a caption naming the machine and commit; `cell SOURCE
+NAME COLUMN KEY...`, one cell of it, in the row whose first cells are the KEYs; `figure FILE.json KEY [SCALE [FORMAT]]`, one
+number of a JSON file (KEY: dotted, list items by index), times SCALE, formatted; `compare FOLDER`, the table
+`newsgroups-mlp compare` printed for the records in FOLDER; `accuracy FOLDER torch|tf`, one framework's test
+accuracy in it, as that table gives it; `agree FOLDER`, for how many steps its loss curves stay within
+0.1 % of each other; `time FILE wall|peak`, a command's wall time or peak
+memory from its `/usr/bin/time -v` output kept in FILE. `docs` rewrites every block from its source; `docs
+--check` changes nothing and fails when a block differs from what its source gives.
+"""
+
+import json
+import os
+import re
+import shlex
+from pathlib import Path
+
+from shared.errors import UserError
+from shared.record import write_atomically
+
+BLOCK = re.compile(r"<!-- docs: (.*?) -->(.*?)<!-- /docs -->", re.S)
+DOC_FILES = ("README.md", "LESSONS.md", "results/README.md", "docs/*.md")
+
+
+def doc_files(root):
+    return [path for pattern in DOC_FILES for path in sorted(Path(root).glob(pattern))]
+
+
+class Sources:
+    """What the blocks read, each source read once: a run's report tables, a JSON file's contents."""
+
+    def __init__(self, root):
+        self.root, self.tables, self.files = Path(root), {}, {}
+        self.folder = self.root  # the folder of the file being filled in, for links
+
+    def path(self, name):
+        path = self.root / name
+        if not path.exists():
+            raise UserError(f"{name}: no such file or folder")
+        return path
+
+    def table(self, source, name):
+        if source not in self.tables:
+            from shared.report import load_inputs, report_tables
+            benches, _ = load_inputs([self.path(source)])
+            commits = sorted({b.get("commit_info", {}).get("id", "?")[:7] for b in benches})
+            self.tables[source] = report_tables([self.path(source)]), benches[0]["label"] if benches else None, commits
+        tables, machine, commits = self.tables[source]
+        if name not in tables:
+            raise UserError(f"{source} gives no table {name!r} (it gives {', '.join(sorted(tables))})")
+        return tables[name], machine, commits
+
+    def json(self, name):
+        if name not in self.files:
+            try:
+                self.files[name] = json.loads(self.path(name).read_text())
+            except ValueError as error:
+                raise UserError(f"{name}: not JSON ({error})") from None
+        return self.files[name]
+
+
+def markdown_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows])
+
+
+def table_block(sources, source, name, columns=None, prefix=""):
+    (header, rows), machine, commits = sources.table(source, name)
+    if columns:
+        wanted = columns.split(",")
+        missing = [c for c in wanted if c not in header]
+        if missing:
+            raise UserError(f"{source}'s table {name} has no column {missing[0]!r} (it has {', '.join(header)})")
+        rows = [[row[header.index(c)] for c in wanted] for row in rows if str(row[0]).startswith(prefix)]
+        header = wanted
+    link = os.path.relpath(sources.root / source, sources.folder)  # from the file the block is in
+    caption = (f"*{machine or 'run records'}; commit {', '.join(commits) or 'none'}; from "
+               f"[`{source}`]({link}), `newsgroups-mlp report {source}`, table {name}.*")
+    return f"\n{markdown_table(header, rows)}\n\n{caption}\n"
+
+
+def cell_block(sources, source, name, column, *keys):
+    (header, rows), _, _ = sources.table(source, name)
+    if column not in header:
+        raise UserError(f"{source}'s table {name} has no column {column!r} (it has {', '.join(header)})")
+    found = [r for r in rows if keys and [str(cell) for cell in r[:len(keys)]] == list(keys)]
+    if not found:
+        raise UserError(f"{source}'s table {name} has no row {' | '.join(keys)!r}")
+    return str(found[0][header.index(column)])
+
+
+def figure_block(sources, file, key, scale="1", spec="g"):
+    value = sources.json(file)
+    for part in key.split("."):
+        try:
+            value = value[int(part)] if isinstance(value, list) else value[part]
+        except (KeyError, IndexError, ValueError, TypeError):
+            raise UserError(f"{file} has no {key!r} (stopped at {part!r})") from None
+    return format(float(value) * float(scale), spec)
+
+
+def compare_runs(sources, folder):
+    from shared.record import load_record
+    runs = {f: sorted((load_record(p) for p in sources.path(folder).glob(f"{f}-seed*.json")), key=lambda r: r.seed)
+            for f in ("torch", "tf")}
+    if not runs["torch"] or [r.seed for r in runs["torch"]] != [r.seed for r in runs["tf"]]:
+        raise UserError(f"{folder} holds no compare run (torch-seedN.json and tf-seedN.json for the same seeds)")
+    return runs
+
+
+def compare_block(sources, folder):
+    from shared.cli import comparison_table
+    runs = compare_runs(sources, folder)
+    return f"\n```\n{comparison_table(runs['torch'], runs['tf'])}\n```\n"
+
+
+def accuracy_block(sources, folder, framework):
+    """A framework's test accuracy in a compare run, as compare prints it: mean ± sample std over the seeds."""
+    from shared.stats import sample_std
+    runs = compare_runs(sources, folder).get(framework)
+    if runs is None:
+        raise UserError(f"accuracy takes torch or tf, not {framework!r}")
+    values = [r.test_accuracy for r in runs]
+    return f"{sum(values) / len(values):.4f} ± {sample_std(values):.4f}" if len(values) > 1 else f"{values[0]:.4f}"
+
+
+def agree_block(sources, folder):
+    """For how many steps a compare run's two loss curves stay within 0.1 %, over its seeds: 'N-M of T steps'."""
+    from shared.cli import agreeing_steps, loss_differences
+    runs = compare_runs(sources, folder)
+    diffs = [loss_differences(a.step_losses, b.step_losses) for a, b in zip(runs["torch"], runs["tf"])]
+    agree = [agreeing_steps(d, 1e-3) for d in diffs]
+    span = f"{min(agree)}-{max(agree)}" if max(agree) != min(agree) else f"{min(agree)}"
+    return f"{span} of {len(diffs[0])} steps"
+
+
+TIME_LINES = {"wall": "Elapsed (wall clock) time (h:mm:ss or m:ss)", "peak": "Maximum resident set size (kbytes)"}
+
+
+def time_block(sources, file, what):
+    """A figure of a command's `/usr/bin/time -v` output kept in `file`: its wall time or its peak memory."""
+    if what not in TIME_LINES:
+        raise UserError(f"time takes wall or peak, not {what!r}")
+    found = re.search(rf"{re.escape(TIME_LINES[what])}: (\S+)", sources.path(file).read_text())
+    if not found:
+        raise UserError(f"{file} is not /usr/bin/time -v output (no {TIME_LINES[what]!r})")
+    if what == "peak":
+        return f"{int(found.group(1)) / 2**20:.2f} GB"
+    seconds = sum(float(part) * 60 ** i for i, part in enumerate(reversed(found.group(1).split(":"))))
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+KINDS = {"table": table_block, "cell": cell_block, "figure": figure_block, "compare": compare_block,
+         "accuracy": accuracy_block, "agree": agree_block, "time": time_block}
+
+
+def generated(sources, spec, where):
+    """What the block whose first comment says `spec` should hold."""
+    words = shlex.split(spec)
+    if not words or words[0] not in KINDS:
+        raise UserError(f"{where}: unknown block {spec!r}: a block is one of {', '.join(KINDS)}")
+    try:
+        return KINDS[words[0]](sources, *words[1:])
+    except TypeError:
+        raise UserError(f"{where}: {spec!r} has the wrong number of arguments (shared/docs.py says each kind's)") from None
+    except UserError as error:
+        raise UserError(f"{where}: {error}") from None
+
+
+def update_docs(root, check=False):
+    """Rewrites (or with check, only compares) every generated block under `root`; returns (blocks, [where each
+    differing block starts])."""
+    sources, count, stale, changed = Sources(root), 0, [], {}
+    for path in doc_files(root):
+        text, sources.folder = path.read_text(), path.parent
+
+        def fill(match):
+            nonlocal count
+            count += 1
+            where = f"{path.relative_to(root)}:{text.count(chr(10), 0, match.start()) + 1}"
+            content = generated(sources, match.group(1), where)
+            if content != match.group(2):
+                stale.append(where)
+            return f"<!-- docs: {match.group(1)} -->{content}<!-- /docs -->"
+        new = BLOCK.sub(fill, text)
+        if new != text:
+            changed[path] = new
+    if not check:  # every block made before any file is written: a bad block leaves every file as it was
+        for path, new in changed.items():
+            write_atomically(path, new)
+    return count, stale

@@ -1,0 +1,71 @@
+"""newsgroups-mlp docs: the docs' figures are the kept runs' figures, and a figure typed over is caught."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from shared.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN = "results/cpu-2core-epyc-headline/first"  # a kept run small enough to copy
+BLOCKS = f"""# notes
+
+<!-- docs: table {RUN} headline --><!-- /docs -->
+
+The clean bag epoch: <!-- docs: cell {RUN} headline "ratio (95 % interval; n)" "clean bag epoch, 3 groups" --><!-- /docs -->.
+"""
+
+
+def docs(capsys, *args):
+    code = main(["docs", *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_every_generated_figure_in_the_docs_matches_its_source(capsys):
+    code, out, err = docs(capsys, "--check")
+    assert (code, err) == (0, ""), out + err
+    count = int(out.split()[1])
+    assert count >= 1, out  # the docs hold generated figures, and each was checked
+
+
+@pytest.fixture
+def project(tmp_path):
+    shutil.copytree(ROOT / RUN, tmp_path / RUN)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "notes.md").write_text(BLOCKS)
+    return tmp_path
+
+
+def test_a_figure_typed_over_is_caught_then_rewritten_from_the_run(project, capsys):
+    notes = project / "docs" / "notes.md"
+    code, out, _ = docs(capsys, "--root", str(project))
+    assert code == 0 and "2 generated figures written" in out
+    written = notes.read_text()
+    assert "| clean bag epoch, 3 groups | 0.1263 | 0.1589 | 1.28× (1.18–1.38; 5 processes × 5 rounds) |" in written
+    assert "epoch: <!-- docs: cell" in written and "1.28× (1.18–1.38; 5 processes × 5 rounds)<!-- /docs -->." in written
+    assert "[`results/cpu-2core-epyc-headline/first`](../results/cpu-2core-epyc-headline/first)" in written  # from docs/
+    notes.write_text(written.replace("1.28× (1.18–1.38", "1.25× (1.18–1.38", 1))
+    code, out, err = docs(capsys, "--root", str(project), "--check")
+    assert code == 1 and out == "docs/notes.md:3: differs from its source\n"
+    assert err.count("\n") == 1 and "1 of 2 generated figures differ" in err
+    assert docs(capsys, "--root", str(project))[0] == 0
+    assert notes.read_text() == written
+    assert docs(capsys, "--root", str(project), "--check")[0] == 0
+
+
+@pytest.mark.parametrize("block, message", [
+    ("table results/nowhere headline", "docs/notes.md:7: results/nowhere: no such file or folder"),
+    (f"table {RUN} nosuch", "gives no table 'nosuch'"),
+    (f"cell {RUN} headline ratio \"clean bag epoch, 3 groups\"", "has no column 'ratio'"),
+    (f"cell {RUN} headline \"PyTorch s\" \"no such row\"", "has no row 'no such row'"),
+    ("chart x", "unknown block 'chart x'"),
+    (f"table {RUN}", "wrong number of arguments")])
+def test_a_bad_block_is_one_line_and_nothing_is_written(project, capsys, block, message):
+    notes = project / "docs" / "notes.md"
+    text = BLOCKS + f"\n<!-- docs: {block} --><!-- /docs -->\n"
+    notes.write_text(text)
+    code, out, err = docs(capsys, "--root", str(project))
+    assert code == 1 and out == "" and err.count("\n") == 1 and message in err and "Traceback" not in err
+    assert notes.read_text() == text  # the good blocks above it were not written either
