@@ -121,7 +121,7 @@ def add_run_options(parser):
     parser.add_argument("--step", choices=STEPS, default=defaults.step,
                         help="auto: each framework's fastest exact step for the input form and device (shared/config.py: "
                              "FASTEST_STEP); standard: eager PyTorch, traced TensorFlow (tf.function); fused: TensorFlow's "
-                             "traced step with Adam in one kernel a tensor (PyTorch's standard step already is); "
+                             "traced step with Adam in one kernel per tensor (PyTorch's standard step already is); "
                              "compiled: torch.compile, XLA; captured: one padded "
                              "step captured whole, a CUDA graph (PyTorch, GPU only) or XLA (TensorFlow); --input bag "
                              "(default: %(default)s)")

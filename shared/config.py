@@ -7,7 +7,7 @@ from shared.errors import UserError
 
 FRAMEWORKS = ("torch", "tf")
 FORMS = ("dense", "sparse", "bag")  # the input form: what the first layer reads (shared/batches.py)
-# How a training step runs: each framework's standard way, with Adam fused (one kernel a tensor), compiled,
+# How a training step runs: each framework's standard way, with Adam fused (one kernel per tensor), compiled,
 # or captured whole with the same shapes every step (a padded batch). What each is in each framework:
 STEP_NAMES = {"torch": {"standard": "eager", "compiled": "torch.compile", "captured": "CUDA graph, padded"},
               "tf": {"standard": "traced (tf.function)", "fused": "traced, fused Adam", "compiled": "XLA",
@@ -15,10 +15,11 @@ STEP_NAMES = {"torch": {"standard": "eager", "compiled": "torch.compile", "captu
 STEPS = ("auto", *STEP_NAMES["tf"])
 # --step auto: each framework's fastest exact step for each input form and device, as the benchmark's
 # train-epoch groups measure them (results/cpu-2core-epyc/report.md: each group's rows, seconds an epoch).
-# PyTorch: eager everywhere (its Adam is fused; torch.compile gains little or nothing on the CPU; its CUDA graph
-# waits for a GPU run that shows it gives the eager step's losses). TensorFlow: the padded bag under XLA; dense
-# and sparse traced with the fused Adam kernel (XLA refuses sparse, and gains little on dense). GPU: not yet
-# measured, so the same choices as the CPU's.
+# PyTorch: eager everywhere (its Adam is fused; torch.compile lands within about a tenth of it either way on the
+# CPU, measured in one process, and costs a compile; its CUDA graph waits for a GPU run that shows it gives the
+# eager step's losses). TensorFlow: the padded bag under XLA; dense and sparse traced with the fused Adam kernel
+# (XLA refuses sparse; on dense it beat the fused step on all 20 groups by less than a tenth and lost on 3).
+# GPU: not yet measured, so the same choices as the CPU's.
 FASTEST_STEP = {("torch", "cpu"): {"dense": "standard", "sparse": "standard", "bag": "standard"},
                 ("torch", "gpu"): {"dense": "standard", "sparse": "standard", "bag": "standard"},
                 ("tf", "cpu"): {"dense": "fused", "sparse": "fused", "bag": "captured"},

@@ -14,7 +14,8 @@ number of a JSON file (KEY: dotted, list items by index), times SCALE, formatted
 `newsgroups-mlp compare` printed for the records in FOLDER; `accuracy FOLDER torch|tf`, one framework's test
 accuracy in it, as that table gives it; `agree FOLDER`, for how many steps its loss curves stay within
 0.1 % of each other; `time FILE wall|peak`, a command's wall time or peak
-memory from its `/usr/bin/time -v` output kept in FILE. `docs` rewrites every block from its source; `docs
+memory from its `/usr/bin/time -v` output kept in FILE; `reproduction RUN EARLIER`, the report's Reproduction
+table for RUN against EARLIER and its last line. `docs` rewrites every block from its source; `docs
 --check` changes nothing and fails when a block differs from what its source gives.
 """
 
@@ -108,6 +109,19 @@ def figure_block(sources, file, key, scale="1", spec="g"):
     return format(float(value) * float(scale), spec)
 
 
+def reproduction_block(sources, run, earlier):
+    """Whether `run` reproduces `earlier`: the report's Reproduction table (`report RUN --against EARLIER`) and its
+    last line."""
+    from shared.report import load_inputs, reproduction_section
+    from shared.runs import merged_rows
+    tables = {}
+    _, line = reproduction_section(merged_rows(load_inputs([sources.path(run)])[0]),
+                                   merged_rows(load_inputs([sources.path(earlier)])[0]), tables)
+    header, rows = tables["reproduction"]
+    return (f"\n{markdown_table(header, rows)}\n\n`newsgroups-mlp report {run} --against {earlier}`: "
+            f"{line}\n")
+
+
 def compare_runs(sources, folder):
     from shared.record import load_record
     runs = {f: sorted((load_record(p) for p in sources.path(folder).glob(f"{f}-seed*.json")), key=lambda r: r.seed)
@@ -160,7 +174,7 @@ def time_block(sources, file, what):
 
 
 KINDS = {"table": table_block, "cell": cell_block, "figure": figure_block, "compare": compare_block,
-         "accuracy": accuracy_block, "agree": agree_block, "time": time_block}
+         "accuracy": accuracy_block, "agree": agree_block, "time": time_block, "reproduction": reproduction_block}
 
 
 def generated(sources, spec, where):

@@ -18,7 +18,8 @@ import numpy as np
 from shared.errors import UserError
 from shared.figures import FIGURES, accuracy_figure, epoch_figure, loss_figure, scaling_figure
 from shared.record import record_from, write_atomically
-from shared.runs import auto_row, merged_rows, process_counts, ratio, seed_ratio, tf_over_torch, variant
+from shared.runs import (auto_row, median_seed_seconds, merged_rows, process_counts, ratio, seed_ratio, tf_over_torch,
+                         variant)
 from shared.scaling import AXES, FRAMEWORK_NAMES, crossovers, slopes
 from shared.stats import agree, paired_difference, sample_std, unpaired_difference
 
@@ -315,13 +316,14 @@ def headline_section(rows, tables):
                 continue
             width = f"±{100 * max(found.high / found.value - 1, 1 - found.low / found.value):.0f} %" \
                 if found.low is not None else "n/a"
-            lines.append((label, f"{torch['stats']['median']:.4g}", f"{tf['stats']['median']:.4g}", found.text(), width,
-                          machine))
+            seconds = [median_seed_seconds(row, compile_included) if compile_included is not None else row["stats"]["median"]
+                       for row in (torch, tf)]
+            lines.append((label, f"{seconds[0]:.4g}", f"{seconds[1]:.4g}", found.text(), width, machine))
     if not lines:
         return ""
     return ("## Headline\n\nTensorFlow ÷ PyTorch, each on its --step auto row: seconds (median over every round of "
-            "every process), the ratio taken in each process and its 95 % interval over them (Student t, in logs), "
-            "and how wide that interval is.\n\n"
+            "every process; a training's with its warm-up where the compile is included), the ratio taken in each "
+            "process and its 95 % interval over them (Student t, in logs), and how wide that interval is.\n\n"
             + table(("TensorFlow ÷ PyTorch", "PyTorch s", "TensorFlow s", "ratio (95 % interval; n)",
                      "interval's half-width", "machine"), lines, "headline", tables))
 

@@ -93,12 +93,23 @@ def ratio(top, bottom=None, floor=False):
     return ratio_over_processes(values, rounds) if values else None
 
 
+def seed_seconds(seed, compile_included=False):
+    """A seed round's seconds; with compile_included, its warm-up (tracing, compiling) added, as a training from
+    scratch pays it."""
+    return seed["seconds"] + (seed.get("warm_up_seconds", 0.0) if compile_included else 0.0)
+
+
+def median_seed_seconds(row, compile_included=False):
+    """The median of a seed row's rounds over every process, with or without each seed's warm-up."""
+    return float(np.median([seed_seconds(s, compile_included) for p in row["processes"] for s in p["per_seed"]]))
+
+
 def seed_ratio(top, bottom, compile_included=False):
     """top ÷ bottom for rows whose rounds are seeds, paired by seed within each process (the geometric mean of
     the per-seed ratios), then over processes; with compile_included, each seed's warm-up (tracing, compiling)
     is added to its round, as a training from scratch pays it."""
     def seconds(s):
-        return s["seconds"] + (s.get("warm_up_seconds", 0.0) if compile_included else 0.0)
+        return seed_seconds(s, compile_included)
     mine = {p["index"]: {s["seed"]: seconds(s) for s in p["per_seed"]} for p in top["processes"]}
     theirs = {p["index"]: {s["seed"]: seconds(s) for s in p["per_seed"]} for p in bottom["processes"]}
     values, fewest = [], None

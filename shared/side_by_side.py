@@ -134,7 +134,7 @@ SECTIONS = [
      "weight rows alone are entries × 100 floats) where PyTorch's <code>embedding_bag</code> adds them up as "
      "it reads them. The same classes as the traced and the eager prediction (tested). PyTorch needs no such "
      "helper: its eager slicing and bag are already a few kernels."),
-    ("Adam in one kernel a tensor", "fast.py", ["FusedAdam"],
+    ("Adam in one kernel per tensor", "fast.py", ["FusedAdam"],
      "PyTorch's <code>fused=True</code> updates each weight tensor in one kernel. Keras 3's Adam writes the update "
      "as a chain of element-wise ops, and traced by <code>tf.function</code> each is a pass over all the weights. "
      "TensorFlow keeps a fused kernel too, <code>ResourceApplyAdam</code>, which TF 1's "

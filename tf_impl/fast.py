@@ -1,5 +1,5 @@
 """Making it fast in TensorFlow: one padded batch shape for a run, the step that slices its batch and trains on it,
-compiled once by XLA, a bag's prediction compiled whole, Adam in one kernel a tensor, and the host-fed batches the
+compiled once by XLA, a bag's prediction compiled whole, Adam in one kernel per tensor, and the host-fed batches the
 benchmark keeps to show what feeding costs."""
 
 from typing import NamedTuple
@@ -142,8 +142,11 @@ class FusedAdam:
     def __init__(self, params, hp):
         self.lr, self.beta_1, self.beta_2, self.epsilon = hp.lr, 0.9, 0.999, hp.adam_eps
         self.iterations = tf.Variable(0, dtype=tf.int64, trainable=False, name="iterations")
-        self.moments = [(tf.Variable(tf.zeros_like(p), trainable=False), tf.Variable(tf.zeros_like(p), trainable=False))
-                        for p in params]  # beside each weight, on its device
+        self.moments = []
+        for p in params:
+            with tf.device(p.device):  # beside each weight (TensorFlow would place them on a GPU if it saw one)
+                self.moments.append((tf.Variable(tf.zeros_like(p), trainable=False),
+                                     tf.Variable(tf.zeros_like(p), trainable=False)))
 
     @property
     def variables(self):

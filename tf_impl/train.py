@@ -21,7 +21,7 @@ def make_optimizer(model, hp):
     # ε is ~32× larger at step 1 and shrinks to PyTorch's over a few thousand steps: small
     # gradients take smaller early steps in TensorFlow. The TF 1 tutorial's AdamOptimizer did the same.
     if hp.step == "fused":
-        return FusedAdam(variables(model), hp)  # the same update, one kernel a tensor: fast.py
+        return FusedAdam(variables(model), hp)  # the same update, one kernel per tensor: fast.py
     optimizer = tf.keras.optimizers.Adam(learning_rate=hp.lr, beta_1=0.9, beta_2=0.999, epsilon=hp.adam_eps)
     optimizer.build(variables(model))  # make its slots now, outside any traced function
     return without_replica_sum(optimizer)  # a memory fix, not maths: tf_impl/fast.py says why
