@@ -14,8 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from shared.batches import get_batch, prepare
-from shared.cli import categories as categories_option
-from shared.cli import default_threads
+from shared.cli import categories as categories_option, default_threads
 from shared.config import Hyperparameters
 from shared.dataset import TUTORIAL_CATEGORIES, load_corpus
 from shared.record import machine_info, write_atomically
@@ -106,6 +105,7 @@ def main(argv=None):
         for mode, result in modes.items():
             print(f"{name:<14}{mode:<8}", result.get("median_seconds", result.get("refused")),
                   result.get("max_output_difference", ""), result.get("max_gradient_difference", ""))
+
 
 if __name__ == "__main__":
     import sys

@@ -169,6 +169,7 @@ def test_inference(benchmark, settings, problems, memory, cases, compared, varia
     TensorFlow's prediction is traced; `tf-eager` runs it op by op, as it ran before, so what tracing
     gains is measured in the same run."""
     benchmark.group = f"inference {form} {device}"
+
     def key_of(name):
         return "inference", name, form, device
 

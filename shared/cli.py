@@ -313,12 +313,7 @@ def docs_command(args):
 def comparison_table(torch_runs, tf_runs):
     """Side by side: means (± sample std over seeds when there are several), the paired difference in
     accuracy with its interval, and how far the loss curves part."""
-    from shared.stats import paired_difference, sample_std
-
-    def cell(runs, get, fmt):
-        values = [get(r) for r in runs]
-        text = fmt.format(np.mean(values))
-        return text + (f" ± {fmt.format(sample_std(values))}" if len(values) > 1 else "")
+    from shared.stats import paired_difference
 
     evaluated = torch_runs[0].evaluated_on.split()[0]
     rows = [(f"{evaluated} accuracy", "{:.4f}", lambda r: r.test_accuracy),
@@ -335,15 +330,13 @@ def comparison_table(torch_runs, tf_runs):
              f"{r.train_docs}/{r.test_docs} posts, vocabulary {r.vocab_size:,}, {r.threads} threads, {r.device}",
              f"steps: {steps}",
              f"{'':<20}{'PyTorch':>20}{'TensorFlow':>20}"]
-    lines += [f"{name:<20}{cell(torch_runs, get, fmt):>20}{cell(tf_runs, get, fmt):>20}" for name, fmt, get in rows]
+    lines += [f"{name:<20}" + "".join(f"{mean_and_spread([get(r) for r in runs], fmt):>20}"
+                                      for runs in (torch_runs, tf_runs)) for name, fmt, get in rows]
     difference = paired_difference([r.test_accuracy for r in torch_runs], [r.test_accuracy for r in tf_runs])
     lines.append(f"{evaluated} accuracy, TensorFlow - PyTorch, paired by seed: {difference.text()}")
     lines.append("± is the sample standard deviation over seeds; first epoch includes tracing and compiling, "
                  "steady epoch is the median of the others")
-    diffs = [loss_differences(a.step_losses, b.step_losses) for a, b in zip(torch_runs, tf_runs)]
-    agree = [agreeing_steps(d, 1e-3) for d in diffs]
-    lines.append(f"loss curves agree within 0.1% for the first {min(agree)}"
-                 f"{f'-{max(agree)}' if max(agree) != min(agree) else ''} of {len(diffs[0])} steps "
+    lines.append(f"loss curves agree within 0.1% for the first {agreeing_span(torch_runs, tf_runs)} steps "
                  f"(float32 rounding and Adam's ε convention, amplified by Adam"
                  f"{'; dropout draws different masks in each framework' if r.dropout else ''}): "
                  f"single runs differ, compare over seeds")
@@ -353,6 +346,20 @@ def comparison_table(torch_runs, tf_runs):
 def steady_epoch(record):
     """The median epoch after the first (which also traces or compiles); the only one if there is one."""
     return float(np.median(record.epoch_seconds[1:] or record.epoch_seconds))
+
+
+def mean_and_spread(values, fmt="{:.4f}"):
+    """'mean ± sample std' over seeds, as compare prints a cell; the value alone for one seed."""
+    from shared.stats import sample_std
+    text = fmt.format(np.mean(values))
+    return text + (f" ± {fmt.format(sample_std(values))}" if len(values) > 1 else "")
+
+
+def agreeing_span(torch_runs, tf_runs):
+    """'N-M of T': for how many steps, fewest and most over the seeds, the two loss curves stay within 0.1 %."""
+    diffs = [loss_differences(a.step_losses, b.step_losses) for a, b in zip(torch_runs, tf_runs)]
+    agree = [agreeing_steps(d, 1e-3) for d in diffs]
+    return f"{min(agree)}{f'-{max(agree)}' if max(agree) != min(agree) else ''} of {len(diffs[0])}"
 
 
 def loss_differences(a, b):

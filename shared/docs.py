@@ -19,6 +19,7 @@ table for RUN against EARLIER and its last line. `docs` rewrites every block fro
 --check` changes nothing and fails when a block differs from what its source gives.
 """
 
+import inspect
 import json
 import os
 import re
@@ -52,9 +53,10 @@ class Sources:
     def table(self, source, name):
         if source not in self.tables:
             from shared.report import load_inputs, report_tables
-            benches, _ = load_inputs([self.path(source)])
+            benches, records = load_inputs([self.path(source)])
             commits = sorted({b.get("commit_info", {}).get("id", "?")[:7] for b in benches})
-            self.tables[source] = report_tables([self.path(source)]), benches[0]["label"] if benches else None, commits
+            self.tables[source] = (report_tables(benches, records), benches[0]["label"] if benches else None,
+                                   commits)
         tables, machine, commits = self.tables[source]
         if name not in tables:
             raise UserError(f"{source} gives no table {name!r} (it gives {', '.join(sorted(tables))})")
@@ -69,12 +71,8 @@ class Sources:
         return self.files[name]
 
 
-def markdown_table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows])
-
-
 def table_block(sources, source, name, columns=None, prefix=""):
+    from shared.report import markdown_table
     (header, rows), machine, commits = sources.table(source, name)
     if columns:
         wanted = columns.split(",")
@@ -112,7 +110,7 @@ def figure_block(sources, file, key, scale="1", spec="g"):
 def reproduction_block(sources, run, earlier):
     """Whether `run` reproduces `earlier`: the report's Reproduction table (`report RUN --against EARLIER`) and its
     last line."""
-    from shared.report import load_inputs, reproduction_section
+    from shared.report import load_inputs, markdown_table, reproduction_section
     from shared.runs import merged_rows
     tables = {}
     _, line = reproduction_section(merged_rows(load_inputs([sources.path(run)])[0]),
@@ -139,22 +137,18 @@ def compare_block(sources, folder):
 
 def accuracy_block(sources, folder, framework):
     """A framework's test accuracy in a compare run, as compare prints it: mean ± sample std over the seeds."""
-    from shared.stats import sample_std
+    from shared.cli import mean_and_spread
     runs = compare_runs(sources, folder).get(framework)
     if runs is None:
         raise UserError(f"accuracy takes torch or tf, not {framework!r}")
-    values = [r.test_accuracy for r in runs]
-    return f"{sum(values) / len(values):.4f} ± {sample_std(values):.4f}" if len(values) > 1 else f"{values[0]:.4f}"
+    return mean_and_spread([r.test_accuracy for r in runs])
 
 
 def agree_block(sources, folder):
     """For how many steps a compare run's two loss curves stay within 0.1 %, over its seeds: 'N-M of T steps'."""
-    from shared.cli import agreeing_steps, loss_differences
+    from shared.cli import agreeing_span
     runs = compare_runs(sources, folder)
-    diffs = [loss_differences(a.step_losses, b.step_losses) for a, b in zip(runs["torch"], runs["tf"])]
-    agree = [agreeing_steps(d, 1e-3) for d in diffs]
-    span = f"{min(agree)}-{max(agree)}" if max(agree) != min(agree) else f"{min(agree)}"
-    return f"{span} of {len(diffs[0])} steps"
+    return f"{agreeing_span(runs['torch'], runs['tf'])} steps"
 
 
 TIME_LINES = {"wall": "Elapsed (wall clock) time (h:mm:ss or m:ss)", "peak": "Maximum resident set size (kbytes)"}
@@ -183,9 +177,11 @@ def generated(sources, spec, where):
     if not words or words[0] not in KINDS:
         raise UserError(f"{where}: unknown block {spec!r}: a block is one of {', '.join(KINDS)}")
     try:
-        return KINDS[words[0]](sources, *words[1:])
+        inspect.signature(KINDS[words[0]]).bind(sources, *words[1:])
     except TypeError:
         raise UserError(f"{where}: {spec!r} has the wrong number of arguments (shared/docs.py says each kind's)") from None
+    try:
+        return KINDS[words[0]](sources, *words[1:])
     except UserError as error:
         raise UserError(f"{where}: {error}") from None
 

@@ -99,9 +99,8 @@ def report_sections(benches, records, rows, earlier, tables):
             scaling_section(rows, tables), accuracy_section(rows, records, tables), reproduction], line
 
 
-def report_tables(paths):
-    """{name: (header, rows)}: the tables report.md would give for `paths`, with nothing written."""
-    benches, records = load_inputs(paths)
+def report_tables(benches, records):
+    """{name: (header, rows)}: the tables report.md would give for load_inputs' (benches, records), nothing written."""
     tables = {}
     report_sections(benches, records, merged_rows(benches), None, tables)
     return tables
@@ -119,8 +118,12 @@ def uncommitted_mark(benches, records):
 def table(header, rows, name, tables):
     """A markdown table; its cells are kept in tables[name], for NAME.csv beside report.md."""
     tables[name] = (header, [tuple(row) for row in rows])
+    return markdown_table(header, rows) + "\n"
+
+
+def markdown_table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]) + "\n"
+    return "\n".join(lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows])
 
 
 def csv_text(header, rows):

@@ -108,10 +108,8 @@ def seed_ratio(top, bottom, compile_included=False):
     """top ÷ bottom for rows whose rounds are seeds, paired by seed within each process (the geometric mean of
     the per-seed ratios), then over processes; with compile_included, each seed's warm-up (tracing, compiling)
     is added to its round, as a training from scratch pays it."""
-    def seconds(s):
-        return seed_seconds(s, compile_included)
-    mine = {p["index"]: {s["seed"]: seconds(s) for s in p["per_seed"]} for p in top["processes"]}
-    theirs = {p["index"]: {s["seed"]: seconds(s) for s in p["per_seed"]} for p in bottom["processes"]}
+    mine, theirs = ({p["index"]: {s["seed"]: seed_seconds(s, compile_included) for s in p["per_seed"]}
+                     for p in row["processes"]} for row in (top, bottom))
     values, fewest = [], None
     for index in sorted(set(mine) & set(theirs)):
         seeds = sorted(set(mine[index]) & set(theirs[index]))

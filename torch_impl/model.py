@@ -77,5 +77,5 @@ def logits(model, x, training=False):
 
 
 def variables(model):
-    """The trainable tensors, in the order h1, b1, h2, b2, out, out."""
+    """The trainable tensors, in the order h1, b1, h2, b2, out, b_out."""
     return list(model.parameters())
