@@ -38,10 +38,15 @@ from shared.vocab import vectorize
 HOST_ALLOCATOR = pytest.StashKey[str]()
 ORDER_SEED = pytest.StashKey[int]()
 ROUNDS, QUICK_ROUNDS = 5, 1
+# Rounds of a case whose round takes a fraction of a second: every prediction and the 3-group sparse and bag
+# epochs, the ratios the headline cites. With five, a process's median was the noisiest part of its ratio (the
+# sparse prediction's ratio spread from 2.25 to 4.12 over one run's five processes); ten more cost seconds.
+SHORT_ROUNDS = 15
 SEEDS, QUICK_SEEDS = 5, 2
-# Seeds a 10-epoch training on all 20 groups gets in a process: three for the accuracy table, two where only the
-# headline cases run (each such process is one of several repeats, and `-m headline` stays within 12 minutes).
-SEEDS_ON_20, HEADLINE_SEEDS_ON_20 = 3, 2
+# Seeds a 10-epoch training on all 20 groups gets in a process: three for the accuracy table, one where only the
+# headline cases run (each such process is one of several repeats, and `-m headline` stays within 12 minutes:
+# these trainings took 72 of a headline process's 135 s with two).
+SEEDS_ON_20, HEADLINE_SEEDS_ON_20 = 3, 1
 COMPARED = ("variant", "framework")  # the parameter whose values a comparison sets against each other
 TURNS = ("round", "seed")  # the parameter that numbers a comparison's rounds
 
@@ -55,6 +60,18 @@ def headline(name, params):
     if name == "test_inference":
         return params["device"] == "cpu" and params["form"] in ("bag", "sparse") and params["variant"] in ("torch", "tf")
     return name == "test_accuracy" and params["metadata"] == "with" and params["variant"] in ("torch", "tf")
+
+
+def case_rounds(name, params, quick=False):
+    """How many timed rounds a train-epoch or inference case gets: SHORT_ROUNDS for a prediction or a 3-group
+    sparse or bag epoch, ROUNDS for the rest (a train-epoch case whose epoch turns out slow takes fewer:
+    test_training.py). None for another test: its module's ROUNDS."""
+    if name not in ("test_train_epoch", "test_inference"):
+        return None
+    if quick:
+        return QUICK_ROUNDS
+    short = name == "test_inference" or (params.get("categories") == "3" and params.get("form") in ("sparse", "bag"))
+    return SHORT_ROUNDS if short else ROUNDS
 
 
 def pytest_addoption(parser):
@@ -84,10 +101,10 @@ def pytest_configure(config):
 
 
 def pytest_generate_tests(metafunc):
-    """round: a timed case's rounds, one test item each (ROUNDS, or the module's own ROUNDS); seed: a training
-    case's seeds, likewise."""
+    """round: a timed case's rounds, one test item each (as many as the module's ROUNDS, or the most case_rounds
+    gives: the collection drops the items past a case's own count); seed: a training case's seeds, likewise."""
     quick = metafunc.config.getoption("--quick")
-    rounds = QUICK_ROUNDS if quick else getattr(metafunc.module, "ROUNDS", ROUNDS)
+    rounds = QUICK_ROUNDS if quick else getattr(metafunc.module, "ROUNDS", SHORT_ROUNDS)
     for name, count in (("round", rounds), ("seed", QUICK_SEEDS if quick else SEEDS)):
         if name in metafunc.fixturenames:
             metafunc.parametrize(name, range(count), ids=[f"{name}{n}" for n in range(count)])
@@ -103,11 +120,17 @@ def comparison_of(item):
 
 @pytest.hookimpl(tryfirst=True)  # before -m reads the marks
 def pytest_collection_modifyitems(config, items):
-    """Marks the headline cases, and puts each comparison's items in turn order: round by round, the variants of
-    a round in an order drawn from the recorded seed; the comparison stands where its first item stood."""
-    order, blocks = [], defaultdict(list)
+    """Drops the rounds past a case's own count (case_rounds), marks the headline cases, and puts each comparison's
+    items in turn order: round by round, the variants of a round in an order drawn from the recorded seed; the
+    comparison stands where its first item stood."""
+    order, blocks, dropped = [], defaultdict(list), []
+    quick = config.getoption("--quick")
     for item in items:
         params = item.callspec.params if hasattr(item, "callspec") else {}
+        count = case_rounds(item.originalname, params, quick)
+        if count is not None and params.get("round", 0) >= count:
+            dropped.append(item)
+            continue
         if headline(item.originalname, params):
             item.add_marker(pytest.mark.headline)
         key = comparison_of(item)
@@ -129,6 +152,14 @@ def pytest_collection_modifyitems(config, items):
             random.Random(f"{seed} {draw[0].originalname} {turn} {len(arranged)}").shuffle(draw)
             arranged += draw
     items[:] = arranged
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+
+
+@pytest.fixture
+def rounds(request, settings):
+    """This item's case's count of timed rounds (case_rounds)."""
+    return case_rounds(request.node.originalname, request.node.callspec.params, settings.quick)
 
 
 @pytest.fixture

@@ -65,7 +65,8 @@ def posts_trained_on(batches):
 @pytest.mark.parametrize("device", ["cpu", "gpu"])
 @pytest.mark.parametrize("form", ["dense", "sparse", "bag"])
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_train_epoch(benchmark, settings, problems, memory, cases, compared, variant, form, device, categories, round):
+def test_train_epoch(benchmark, settings, problems, memory, cases, compared, rounds, variant, form, device, categories,
+                     round):
     """One training epoch a round, the group's variants taking turns; every case of the group built, warmed up
     and its peak memory read before the group's first timed round, outside the clock."""
     framework, step, feed = VARIANTS[variant]
@@ -78,7 +79,8 @@ def test_train_epoch(benchmark, settings, problems, memory, cases, compared, var
         return "train-epoch", name, form, device, categories
 
     def case_of(name):
-        return cases.get(key_of(name), lambda: epoch_case(problems, memory, settings, name, form, device, categories))
+        return cases.get(key_of(name), lambda: epoch_case(problems, memory, settings, name, form, device, categories,
+                                                          rounds))
     if round == 0:
         for other in compared:
             if not not_timed(settings, other, form, device, categories):
@@ -86,7 +88,7 @@ def test_train_epoch(benchmark, settings, problems, memory, cases, compared, var
                     case_of(other)
     key = key_of(variant)
     case = case_of(variant)
-    last = round == settings.rounds - 1  # the case is let go after this round, timed or not, never rebuilt
+    last = round == rounds - 1  # the case is let go after this round, timed or not, never rebuilt
     if round >= case.rounds:
         cases.done(key) if last else None
         pytest.skip(f"{SLOW_ROUNDS} rounds where an epoch takes over {SLOW_EPOCH:g} s")
@@ -118,7 +120,7 @@ def not_timed(settings, variant, form, device, categories):
     return None
 
 
-def epoch_case(problems, memory, settings, variant, form, device, categories):
+def epoch_case(problems, memory, settings, variant, form, device, categories, rounds):
     """A train-epoch case: its model and batches, warmed up (cases.warm_up), with its own peak memory while it was
     built and warmed up, its accuracy then, and its optimizer floor."""
     framework, step, feed = VARIANTS[variant]
@@ -157,13 +159,13 @@ def epoch_case(problems, memory, settings, variant, form, device, categories):
                  if feed == "host" else "slicing each batch on the device, and the steps")
     return SimpleNamespace(one_epoch=one_epoch, batches=batches, first=first, warm_up=more, accuracy=accuracy, clock=clock,
                            device=device_name, versions=versions, prebuilt=prebuilt, floor=floor, peaks=memory.peaks(),
-                           rounds=settings.rounds if first <= SLOW_EPOCH else min(settings.rounds, SLOW_ROUNDS))
+                           rounds=rounds if first <= SLOW_EPOCH else min(rounds, SLOW_ROUNDS))
 
 
 @pytest.mark.parametrize("device", ["cpu", "gpu"])
 @pytest.mark.parametrize("form", ["dense", "sparse", "bag"])
 @pytest.mark.parametrize("variant", ["torch", "tf", "tf-eager"])
-def test_inference(benchmark, settings, problems, memory, cases, compared, variant, form, device, round):
+def test_inference(benchmark, settings, problems, memory, cases, compared, rounds, variant, form, device, round):
     """Predicting the whole test split, after one epoch of training: the test corpus uploaded, each
     batch built on the device, the predictions read back; a round is the mean of PREDICTIONS calls.
     TensorFlow's prediction is traced; `tf-eager` runs it op by op, as it ran before, so what tracing
@@ -184,7 +186,7 @@ def test_inference(benchmark, settings, problems, memory, cases, compared, varia
     if round == 0:  # as in test_train_epoch: warm again after the group's builds
         case.evaluate()
     benchmark.pedantic(case.evaluate, rounds=1, iterations=PREDICTIONS)
-    if round == settings.rounds - 1:
+    if round == rounds - 1:
         cases.done(key)
     describe(benchmark, settings, variant=variant, batches=case.batches, device=case.device,
              docs=len(case.batches.test_labels), versions=case.versions, round=round, first_seconds=case.first,

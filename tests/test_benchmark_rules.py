@@ -88,16 +88,42 @@ class Item:
 VARIANTS = ("torch", "tf", "tf-fused", "tf-xla-padded")
 
 
+def collected(items, seed=1):
+    """What the collection hook keeps of `items`, in its order, and what it drops."""
+    from benchmarks.conftest import ORDER_SEED, pytest_collection_modifyitems
+    dropped = []
+    config = SimpleNamespace(stash={ORDER_SEED: seed}, getoption=lambda name: False,
+                             hook=SimpleNamespace(pytest_deselected=lambda items: dropped.extend(items)))
+    pytest_collection_modifyitems(config, items)
+    return items, dropped
+
+
 def ordered(seed, rounds=5):
     """The hook's order for two train-epoch comparisons (bag and sparse, four variants each) and a test it leaves
     alone, collected in pytest's order: every round of a variant, then the next variant."""
-    from benchmarks.conftest import ORDER_SEED, pytest_collection_modifyitems
     items = [Item("test_load_cached", categories="3")]
     items += [Item("test_train_epoch", variant=v, form=f, device="cpu", categories="3", round=r)
               for f in ("bag", "sparse") for v in VARIANTS for r in range(rounds)]
-    config = SimpleNamespace(stash={ORDER_SEED: seed})
-    pytest_collection_modifyitems(config, items)
-    return items
+    return collected(items, seed)[0]
+
+
+def test_a_case_keeps_its_own_count_of_rounds():
+    """The 3-group sparse and bag epochs and every prediction keep all SHORT_ROUNDS collected rounds; a dense or
+    20-group epoch keeps ROUNDS, the rest dropped (deselected, not skipped); a test with rounds of its own
+    (scaling) is left alone."""
+    from benchmarks.conftest import ROUNDS, SHORT_ROUNDS
+    kinds = [("test_train_epoch", {"form": "bag", "categories": "3"}, SHORT_ROUNDS),
+             ("test_train_epoch", {"form": "sparse", "categories": "3"}, SHORT_ROUNDS),
+             ("test_inference", {"form": "dense"}, SHORT_ROUNDS),
+             ("test_train_epoch", {"form": "dense", "categories": "3"}, ROUNDS),
+             ("test_train_epoch", {"form": "bag", "categories": "20"}, ROUNDS),
+             ("test_scaling", {"form": "bag", "axis": "batch"}, SHORT_ROUNDS)]
+    assert ROUNDS < SHORT_ROUNDS
+    for name, params, kept in kinds:
+        items = [Item(name, variant=v, device="cpu", round=r, **params) for v in ("torch", "tf") for r in range(SHORT_ROUNDS)]
+        found, dropped = collected(items)
+        assert len(found) == 2 * kept and len(dropped) == 2 * (SHORT_ROUNDS - kept), name
+        assert {i.callspec.params["round"] for i in found} == set(range(kept))
 
 
 def test_each_rounds_variants_take_turns_in_an_order_drawn_from_the_recorded_seed():
