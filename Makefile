@@ -42,14 +42,16 @@ test-fast: $(BIN)/pytest  ## every test but the real-data trainings and the slow
 	$(BIN)/pytest -m "not real_data and not slow"
 
 # The benchmark suite, each process's JSON kept in runs/bench/, then the report over them (BENCH_ARGS=--quick for
-# the short smoke run, BENCH_ARGS='-m headline' for the headline cases alone).
+# the short smoke run, BENCH_ARGS='-m headline' for the headline cases alone; HISTORY=earlier run folders of this
+# machine, kept from other times, for intervals that hold the spread between runs: docs/benchmarks.md).
+HISTORY ?=
 bench: $(BIN)/pytest  ## the benchmark suite in fresh processes and its report (runs/bench/, runs/report)
 	rm -rf $(OUT)/bench && mkdir -p $(OUT)/bench
 	$(BIN)/pytest benchmarks/ $(BENCH_ARGS) --benchmark-json $(OUT)/bench/process-1.json
 	for i in $$(seq 2 $$(($(HEADLINE_PROCESSES) + 1))); do \
 	  $(BIN)/pytest benchmarks/ -m headline $(BENCH_ARGS) --benchmark-json $(OUT)/bench/process-$$i.json \
 	  || { [ $$? -eq 5 ] && rm -f $(OUT)/bench/process-$$i.json; } || exit 1; done  # 5: no headline case selected
-	$(BIN)/newsgroups-mlp report $(OUT)/bench $(wildcard $(OUT)/compare) --out $(OUT)/report
+	$(BIN)/newsgroups-mlp report $(OUT)/bench $(wildcard $(OUT)/compare) --out $(OUT)/report $(if $(HISTORY),--history $(HISTORY))
 
 clean:  ## remove .venv, runs/ and the caches the targets leave (not the 20 Newsgroups data)
 	rm -rf $(VENV) $(OUT) .pytest_cache .benchmarks build *.egg-info

@@ -185,6 +185,10 @@ def build_parser():
     report.add_argument("--against", nargs="+", default=(), metavar="EARLIER.json|DIR",
                         help="an earlier run's benchmark files: says which of its TensorFlow ÷ PyTorch ratios this run "
                              "reproduces (the last line printed)")
+    report.add_argument("--history", nargs="+", default=(), metavar="DIR",
+                        help="other runs of this machine, at other times (a folder of one run's files, or a folder of "
+                             "such folders): each TensorFlow ÷ PyTorch interval takes in how far the ratio moved "
+                             "between them, beyond their own processes' spread")
     report.set_defaults(handler=report_command)
 
     docs = commands.add_parser("docs", help="write the docs' figures from the kept runs they quote (shared/docs.py)")
@@ -292,7 +296,7 @@ def profile_command(args):
 def report_command(args):
     check_writable(args.out)
     from shared.report import write_report
-    report, reproduced = write_report(args.inputs, args.out, args.against)
+    report, reproduced = write_report(args.inputs, args.out, args.against, args.history)
     print(f"report -> {report}")
     if reproduced:
         print(reproduced)

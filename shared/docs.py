@@ -15,8 +15,10 @@ number of a JSON file (KEY: dotted, list items by index), times SCALE, formatted
 accuracy in it, as that table gives it; `agree FOLDER`, for how many steps its loss curves stay within
 0.1 % of each other; `time FILE wall|peak`, a command's wall time or peak
 memory from its `/usr/bin/time -v` output kept in FILE; `reproduction RUN EARLIER`, the report's Reproduction
-table for RUN against EARLIER and its last line. `docs` rewrites every block from its source; `docs
---check` changes nothing and fails when a block differs from what its source gives.
+table for RUN against EARLIER and its last line. A table, cell or reproduction block may end in `--history
+RUN...`: the report's --history, other runs whose spread between runs its intervals take in. `docs` rewrites
+every block from its source; `docs --check` changes nothing and fails when a block differs from what its source
+gives.
 """
 
 import inspect
@@ -43,6 +45,7 @@ class Sources:
     def __init__(self, root):
         self.root, self.tables, self.files = Path(root), {}, {}
         self.folder = self.root  # the folder of the file being filled in, for links
+        self.history = ()  # the block's --history runs
 
     def path(self, name):
         path = self.root / name
@@ -51,13 +54,14 @@ class Sources:
         return path
 
     def table(self, source, name):
-        if source not in self.tables:
+        key = source, self.history
+        if key not in self.tables:
             from shared.report import load_inputs, report_tables
             benches, records = load_inputs([self.path(source)])
             commits = sorted({b.get("commit_info", {}).get("id", "?")[:7] for b in benches})
-            self.tables[source] = (report_tables(benches, records), benches[0]["label"] if benches else None,
-                                   commits)
-        tables, machine, commits = self.tables[source]
+            self.tables[key] = (report_tables(benches, records, [self.path(h) for h in self.history]),
+                                benches[0]["label"] if benches else None, commits)
+        tables, machine, commits = self.tables[key]
         if name not in tables:
             raise UserError(f"{source} gives no table {name!r} (it gives {', '.join(sorted(tables))})")
         return tables[name], machine, commits
@@ -82,8 +86,9 @@ def table_block(sources, source, name, columns=None, prefix=""):
         rows = [[row[header.index(c)] for c in wanted] for row in rows if str(row[0]).startswith(prefix)]
         header = wanted
     link = os.path.relpath(sources.root / source, sources.folder)  # from the file the block is in
+    history = f" --history {' '.join(sources.history)}" if sources.history else ""
     caption = (f"*{machine or 'run records'}; commit {', '.join(commits) or 'none'}; from "
-               f"[`{source}`]({link}), `newsgroups-mlp report {source}`, table {name}.*")
+               f"[`{source}`]({link}), `newsgroups-mlp report {source}{history}`, table {name}.*")
     return f"\n{markdown_table(header, rows)}\n\n{caption}\n"
 
 
@@ -110,13 +115,16 @@ def figure_block(sources, file, key, scale="1", spec="g"):
 def reproduction_block(sources, run, earlier):
     """Whether `run` reproduces `earlier`: the report's Reproduction table (`report RUN --against EARLIER`) and its
     last line."""
-    from shared.report import load_inputs, markdown_table, reproduction_section
-    from shared.runs import merged_rows
+    from shared.report import history_runs, load_inputs, markdown_table, reproduction_section
+    from shared.runs import merged_rows, with_spreads
     tables = {}
-    _, line = reproduction_section(merged_rows(load_inputs([sources.path(run)])[0]),
-                                   merged_rows(load_inputs([sources.path(earlier)])[0]), tables)
+    now, then = (load_inputs([sources.path(name)])[0] for name in (run, earlier))
+    spread_from = history_runs([sources.path(h) for h in sources.history], now, then) if sources.history else []
+    _, line = reproduction_section(with_spreads(merged_rows(now), spread_from),
+                                   with_spreads(merged_rows(then), spread_from), tables)
     header, rows = tables["reproduction"]
-    return (f"\n{markdown_table(header, rows)}\n\n`newsgroups-mlp report {run} --against {earlier}`: "
+    history = f" --history {' '.join(sources.history)}" if sources.history else ""
+    return (f"\n{markdown_table(header, rows)}\n\n`newsgroups-mlp report {run} --against {earlier}{history}`: "
             f"{line}\n")
 
 
@@ -167,6 +175,7 @@ def time_block(sources, file, what):
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
+HISTORY_KINDS = ("table", "cell", "reproduction")
 KINDS = {"table": table_block, "cell": cell_block, "figure": figure_block, "compare": compare_block,
          "accuracy": accuracy_block, "agree": agree_block, "time": time_block, "reproduction": reproduction_block}
 
@@ -176,6 +185,10 @@ def generated(sources, spec, where):
     words = shlex.split(spec)
     if not words or words[0] not in KINDS:
         raise UserError(f"{where}: unknown block {spec!r}: a block is one of {', '.join(KINDS)}")
+    history = words.index("--history") if "--history" in words else len(words)
+    words, sources.history = words[:history], tuple(words[history + 1:])
+    if words[0] not in HISTORY_KINDS and sources.history:
+        raise UserError(f"{where}: {words[0]} takes no --history (a table, cell or reproduction block does)")
     try:
         inspect.signature(KINDS[words[0]]).bind(sources, *words[1:])
     except TypeError:

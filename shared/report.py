@@ -1,6 +1,7 @@
 """report.md and its figures, from pytest-benchmark JSON files (one or more machines, each machine's files the
 processes of one run: shared/runs.py) and/or run records; with --against, whether an earlier run's
-TensorFlow ÷ PyTorch ratios are reproduced.
+TensorFlow ÷ PyTorch ratios are reproduced; with --history, other runs of the machine whose spread between
+runs each TensorFlow ÷ PyTorch interval takes in (shared/stats.py).
 
 Everything in the report comes from its inputs (no clock, no look at this machine), so the same
 inputs give the same files.
@@ -19,7 +20,7 @@ from shared.errors import UserError
 from shared.figures import FIGURES, accuracy_figure, epoch_figure, loss_figure, scaling_figure
 from shared.record import record_from, write_atomically
 from shared.runs import (auto_row, median_seed_seconds, merged_rows, process_counts, ratio, seed_ratio, tf_over_torch,
-                         variant)
+                         variant, with_spreads)
 from shared.scaling import AXES, FRAMEWORK_NAMES, crossovers, slopes
 from shared.stats import agree, paired_difference, sample_std, unpaired_difference
 
@@ -64,16 +65,43 @@ def host_label(bench):
            f"{machine.get('cpu', {}).get('count', '?')} cores"
 
 
-def write_report(paths, out, against=()):
+def run_folders(paths):
+    """The runs in `paths`, each a list of benchmark files: a folder of JSON files is one run, a folder of such
+    folders one run each, a file one run alone."""
+    runs = []
+    for path in map(Path, paths):
+        if path.is_dir() and not any(path.glob("*.json")):
+            runs += [[p] for p in sorted(path.iterdir()) if p.is_dir() and any(p.glob("*.json"))]
+        else:
+            runs.append([path])
+    if not runs:
+        raise UserError(f"no benchmark runs in {', '.join(map(str, paths))}")
+    return runs
+
+
+def run_identity(benches):
+    return frozenset((b.get("commit_info", {}).get("id"), b.get("datetime")) for b in benches)
+
+
+def history_runs(history, *besides):
+    """The runs of `history` (run_folders) but those given as `besides` (lists of benchmark files), each merged."""
+    skip = {run_identity(b) for b in besides}
+    runs = [benches for benches in (load_inputs(p)[0] for p in run_folders(history)) if benches]
+    return [merged_rows(benches) for benches in runs if run_identity(benches) not in skip]
+
+
+def write_report(paths, out, against=(), history=()):
     """report.md, its figures and CSV tables in `out`; returns (its path, the reproduction line or None)."""
     benches, records = load_inputs(paths)
-    earlier = merged_rows(load_inputs(against)[0]) if against else None
+    earlier_benches = load_inputs(against)[0] if against else None
+    spread_from = history_runs(history, benches, earlier_benches or []) if history else []
+    earlier = with_spreads(merged_rows(earlier_benches), spread_from) if against else None
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UserError(f"cannot write to {out}: {error.strerror or error}") from None
-    rows = merged_rows(benches)
+    rows = with_spreads(merged_rows(benches), spread_from)
     figures = {FIGURES[0]: loss_figure(group_records(records), out / FIGURES[0]),
                FIGURES[1]: epoch_figure(bench_rows(rows, "train-epoch"), epoch_bars(records), out / FIGURES[1]),
                FIGURES[2]: accuracy_figure(accuracy_rows(rows, records), out / FIGURES[2])}
@@ -99,10 +127,12 @@ def report_sections(benches, records, rows, earlier, tables):
             scaling_section(rows, tables), accuracy_section(rows, records, tables), reproduction], line
 
 
-def report_tables(benches, records):
-    """{name: (header, rows)}: the tables report.md would give for load_inputs' (benches, records), nothing written."""
+def report_tables(benches, records, history=()):
+    """{name: (header, rows)}: the tables report.md would give for load_inputs' (benches, records), with --history
+    `history`, nothing written."""
     tables = {}
-    report_sections(benches, records, merged_rows(benches), None, tables)
+    spread_from = history_runs(history, benches) if history else []
+    report_sections(benches, records, with_spreads(merged_rows(benches), spread_from), None, tables)
     return tables
 
 
@@ -248,7 +278,8 @@ def speed_section(rows, records, tables):
                 "--step auto row of the group on the same machine (named in advance, never the fastest found), and for "
                 "training to the optimizer-memory floor (the memory traffic of Adam's update, timed in the same process "
                 "on the device that trains). A ratio is taken in each process (median ÷ median); its interval is a "
-                "Student t over those per-process ratios (in logs), so one process gives none. The case's own peak "
+                "Student t over those per-process ratios (in logs), so one process gives none; a TensorFlow ÷ PyTorch "
+                "ratio's takes in its spread between the --history runs too, where given. The case's own peak "
                 "memory: what it added to the process's resident memory at its peak (host +), and the GPU's peak "
                 "(device). The clock: what each training row's time holds. Warm-up check: the first timed round was "
                 f"its row's slowest in {slowest} of {counted} rows × processes, where {expected:.1f} would be if "
@@ -326,7 +357,8 @@ def headline_section(rows, tables):
         return ""
     return ("## Headline\n\nTensorFlow ÷ PyTorch, each on its --step auto row: seconds (median over every round of "
             "every process; a training's with its warm-up where the compile is included), the ratio taken in each "
-            "process and its 95 % interval over them (Student t, in logs), and how wide that interval is.\n\n"
+            "process and its 95 % interval over them (Student t, in logs; with the ratio's spread between the --history "
+            "runs added where given), and how wide that interval is.\n\n"
             + table(("TensorFlow ÷ PyTorch", "PyTorch s", "TensorFlow s", "ratio (95 % interval; n)",
                      "interval's half-width", "machine"), lines, "headline", tables))
 
@@ -540,7 +572,8 @@ def reproduction_section(rows, earlier, tables):
     unjudged = len(lines) - judged
     return ("## Reproduction\n\nEvery TensorFlow ÷ PyTorch ratio found in both this run and the earlier one "
             "(--against): they agree when their log ratios differ by less than 1.96 × √(se₁² + se₂²), each se the "
-            "standard error over that run's processes. A ratio measured in one process has none and is not "
+            "standard error over that run's processes, with the spread between the --history runs added where "
+            "they give one. A ratio measured in one process has none and is not "
             f"judged ({unjudged} here).\n\n"
             + table(("ratio", "earlier run", "this run", "verdict"), lines, "reproduction", tables)
             + f"\n{line}\n"), line

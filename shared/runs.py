@@ -12,7 +12,7 @@ from collections import defaultdict
 import numpy as np
 
 from shared.errors import UserError
-from shared.stats import counts, ratio_over_processes
+from shared.stats import counts, ratio_over_processes, spread_between_runs, with_spread_between_runs
 
 
 def variant(b):
@@ -76,9 +76,32 @@ def process_counts(row):
     return counts(len(row["processes"]), min(len(p["data"]) for p in row["processes"]))
 
 
+def ratio_key(top, bottom, compile_included=None):
+    """What a ratio compares, the same in every run of the suite: its group, the two variants, the scaling value, and
+    for seed rounds whether the compile is included."""
+    return top["group"], variant(top), variant(bottom), top["extra_info"].get("value"), compile_included
+
+
+def between(found, top, bottom, compile_included=None):
+    """`found` with the spread between runs of its ratio added, where earlier runs gave one (with_spreads)."""
+    return with_spread_between_runs(found, top.get("spreads", {}).get(ratio_key(top, bottom, compile_included)))
+
+
+def with_spreads(rows, earlier_runs):
+    """`rows`, each carrying the spread between `earlier_runs` (each a run's merged rows: other runs of the machine,
+    at other times) of every TensorFlow ÷ PyTorch ratio they measured, so that ratio() and seed_ratio() add it."""
+    found = defaultdict(list)
+    for run in earlier_runs:
+        for key, r in tf_over_torch_keyed(run).values():
+            found[key].append(r)
+    spreads = {key: spread for key, runs in found.items() if (spread := spread_between_runs(runs))}
+    return [{**b, "spreads": spreads} for b in rows]
+
+
 def ratio(top, bottom=None, floor=False):
     """top ÷ bottom as a Ratio over the processes both ran in (each process's median ÷ the other's), ÷ the optimizer
-    floor that process timed where floor, or top's median alone (seconds) where neither; None where they share none."""
+    floor that process timed where floor, or top's median alone (seconds) where neither; None where they share none.
+    With a spread between runs carried by top (with_spreads), the interval holds it too."""
     mine = {p["index"]: p for p in top["processes"]}
     if bottom is not None:
         theirs = {p["index"]: p for p in bottom["processes"]}
@@ -90,7 +113,10 @@ def ratio(top, bottom=None, floor=False):
         values = [np.median(mine[i]["data"]) / (mine[i]["extra_info"]["optimizer_floor_seconds"] if floor else 1.0)
                   for i in shared]
         rounds = min(len(mine[i]["data"]) for i in shared)
-    return ratio_over_processes(values, rounds) if values else None
+    if not values:
+        return None
+    found = ratio_over_processes(values, rounds)
+    return between(found, top, bottom) if bottom is not None else found
 
 
 def seed_seconds(seed, compile_included=False):
@@ -116,7 +142,7 @@ def seed_ratio(top, bottom, compile_included=False):
         if seeds:
             values.append(float(np.exp(np.mean([np.log(mine[index][s] / theirs[index][s]) for s in seeds]))))
             fewest = len(seeds) if fewest is None else min(fewest, len(seeds))
-    return ratio_over_processes(values, fewest) if values else None
+    return between(ratio_over_processes(values, fewest), top, bottom, compile_included) if values else None
 
 
 def auto_row(rows, group, framework, machine):
@@ -142,6 +168,11 @@ def tf_over_torch(rows):
     """{name: Ratio} of every TensorFlow ÷ PyTorch ratio in a run: in each timed group, every TensorFlow row ÷
     PyTorch's auto row; in the seed-round groups, the auto rows paired by seed, with and without compile; in the
     scaling groups, each TensorFlow point ÷ PyTorch's of the same form and value."""
+    return {name: r for name, (_, r) in tf_over_torch_keyed(rows).items()}
+
+
+def tf_over_torch_keyed(rows):
+    """tf_over_torch's ratios, each with its ratio_key: {name: (key, Ratio)}."""
     found = {}
     machines = {b["machine"] for b in rows}
     for b in rows:
@@ -156,15 +187,16 @@ def tf_over_torch(rows):
                           and o["extra_info"].get("value") == info.get("value")), None)
             if other:
                 kind = "cpu" if info.get("device") == "cpu" else "gpu"
-                found[f"{group} {info['form']} {kind} at {info['value']:,}{where}"] = ratio(b, other)
+                found[f"{group} {info['form']} {kind} at {info['value']:,}{where}"] = ratio_key(b, other), ratio(b, other)
             continue
         torch = auto_row(rows, group, "torch", b["machine"])
         if torch is None:
             continue
         if info.get("per_seed"):
             if b is auto_row(rows, group, "tf", b["machine"]):
-                found[f"{group}: tf ÷ torch{where}"] = seed_ratio(b, torch)
-                found[f"{group}: tf ÷ torch, compile included{where}"] = seed_ratio(b, torch, compile_included=True)
+                found[f"{group}: tf ÷ torch{where}"] = ratio_key(b, torch, False), seed_ratio(b, torch)
+                found[f"{group}: tf ÷ torch, compile included{where}"] = (ratio_key(b, torch, True),
+                                                                           seed_ratio(b, torch, compile_included=True))
         else:
-            found[f"{group}: {variant(b)} ÷ {variant(torch)}{where}"] = ratio(b, torch)
-    return {name: r for name, r in found.items() if r is not None}
+            found[f"{group}: {variant(b)} ÷ {variant(torch)}{where}"] = ratio_key(b, torch), ratio(b, torch)
+    return {name: (key, r) for name, (key, r) in found.items() if r is not None}

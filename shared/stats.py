@@ -7,11 +7,18 @@ A ± over seeds is the sample standard deviation (ddof=1) throughout.
 A speed ratio is measured in several processes, each of which draws its own memory layout, allocator state
 and thread placement: its interval is a Student t over the per-process log ratios, so it holds the spread
 between processes, not only the rounds of one. One process gives a ratio and no interval.
+
+A run's processes follow one another within minutes, so they share the machine's state of those minutes; a run
+half an hour later can land outside their interval (on a shared 2-core VM the bag epoch's ratio moved from
+1.43× to 1.29× between two runs of one commit whose intervals were ±6 %). Given earlier runs of the machine,
+each ratio's spread between runs beyond what their own processes explain (DerSimonian and Laird's estimate
+of the between-run variance, in logs) is added to its standard error: the interval then says where a run at
+another time would land, and on how many runs that rests.
 """
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats
@@ -127,10 +134,12 @@ class Ratio:
     high: float | None
     processes: int
     rounds: int  # rounds (or seeds) of each side in each process, the fewest
-    log_se: float | None  # standard error of the mean log ratio, over processes
+    log_se: float | None  # standard error of the mean log ratio, over processes (and between runs, where runs)
+    runs: int = 0  # the earlier runs whose spread between runs the interval holds; 0: this run's processes alone
 
     def counts(self):
-        return counts(self.processes, self.rounds)
+        between = f" + the spread of {self.runs} runs" if self.runs else ""
+        return counts(self.processes, self.rounds) + between
 
     def text(self):
         interval = f"{self.low:.2f}–{self.high:.2f}" if self.low is not None else "one run: no interval"
@@ -156,3 +165,34 @@ def agree(earlier, later, z=1.96):
     if earlier.log_se is None or later.log_se is None:
         return None
     return abs(math.log(earlier.value) - math.log(later.value)) < z * math.hypot(earlier.log_se, later.log_se)
+
+
+def spread_between_runs(found):
+    """(τ, runs) for one ratio measured in several runs, each a Ratio with a standard error: the standard deviation
+    of its log between runs beyond what each run's own standard error explains (DerSimonian and Laird's moment
+    estimate, 0 where the runs scatter no more than their errors say). None from fewer than two runs."""
+    found = [r for r in found if r.log_se]
+    if len(found) < 2:
+        return None
+    logs = np.log([r.value for r in found])
+    weights = 1 / np.square([r.log_se for r in found])
+    mean = np.sum(weights * logs) / weights.sum()
+    q = np.sum(weights * (logs - mean) ** 2)
+    scale = weights.sum() - np.sum(weights ** 2) / weights.sum()
+    return math.sqrt(max(0.0, (q - (len(found) - 1)) / scale)), len(found)
+
+
+def with_spread_between_runs(found, spread):
+    """`found`, one run's Ratio, with a spread between runs (spread_between_runs) added to its standard error; its
+    interval a Student t whose degrees of freedom combine the processes' and the runs' (Welch-Satterthwaite).
+    Unchanged without a spread or a standard error."""
+    if spread is None or found.log_se is None:
+        return found
+    tau, runs = spread
+    se = math.hypot(found.log_se, tau)
+    if se == 0:
+        return replace(found, runs=runs)
+    df = se ** 4 / (found.log_se ** 4 / (found.processes - 1) + tau ** 4 / (runs - 1))
+    half = stats.t.ppf(0.5 + LEVEL / 2, df) * se
+    log = math.log(found.value)
+    return replace(found, low=math.exp(log - half), high=math.exp(log + half), log_se=se, runs=runs)

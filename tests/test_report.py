@@ -236,6 +236,36 @@ def test_the_reproduction_check_says_which_ratios_an_earlier_run_reproduces(tmp_
     assert "## Reproduction" in text and "train-epoch bag cpu 3-groups: tf-xla-padded ÷ torch" in text
 
 
+def shifted_run(shift, hour):
+    """A synthetic run at another time whose TensorFlow rows are all `shift` times slower."""
+    run = synthetic_run(tf_spread=[shift * s for s in TF_SPREAD])
+    for bench in run:
+        bench["datetime"] = f"2026-11-24T{hour:02d}:00:00"
+    return run
+
+
+@pytest.mark.parametrize("shifts, agreeing", [(None, False), ((1.0, 1.0, 1.0), False), ((0.85, 1.0, 1.12, 1.3), True)])
+def test_history_adds_the_spread_between_runs_to_the_reproduction_check(tmp_path, capsys, shifts, agreeing):
+    """A later run 15 % slower in every process differs from the earlier one by its processes' errors alone, and
+    with a history that did not move; with a history that moved as much between runs, it agrees, each interval
+    saying how many runs it rests on. The compared runs are left out of the history they are given with."""
+    earlier = write_run(tmp_path / "earlier", shifted_run(1.0, 1))
+    later = write_run(tmp_path / "later", shifted_run(1.15, 2))
+    args = ["report", str(later), "--out", str(tmp_path / "rep"), "--against", str(earlier)]
+    if shifts:
+        for index, shift in enumerate(shifts):
+            write_run(tmp_path / "history" / f"run{index}", shifted_run(shift, 3 + index))
+        write_run(tmp_path / "history" / "earlier", shifted_run(1.0, 1))  # the earlier run again: not counted
+        args += ["--history", str(tmp_path / "history")]
+    assert main(args) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    agreed, judged = map(int, re.fullmatch(r"reproduced: (\d+) of (\d+) .*", last).groups())
+    assert agreed == (judged if agreeing else 0), last
+    text = (tmp_path / "rep" / "report.md").read_text()
+    runs = f"+ the spread of {len(shifts)} runs)" if shifts else None
+    assert (runs in text) if runs else ("the spread of" not in text)
+
+
 @pytest.mark.slow
 def test_report_sets_a_gpu_run_beside_a_cpu_run(tmp_path, records):
     cpu = write_run(tmp_path / "cpu", synthetic_run())

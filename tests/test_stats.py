@@ -7,8 +7,8 @@ import pytest
 from scipy import stats
 
 from shared.cli import comparison_table
-from shared.stats import (agree, paired_difference, ratio_over_processes, sample_std, seeds_for_power,
-                          unpaired_difference)
+from shared.stats import (Ratio, agree, paired_difference, ratio_over_processes, sample_std, seeds_for_power,
+                          spread_between_runs, unpaired_difference, with_spread_between_runs)
 
 # LESSONS §3: the clean recipe, seeds 0-4, per-seed test accuracy
 CLEAN_TORCH = [0.9720, 0.9720, 0.9771, 0.9712, 0.9720]
@@ -63,6 +63,46 @@ def test_two_runs_agree_when_their_log_ratios_are_within_their_standard_errors()
     assert agree(a, ratio_over_processes([1.48, 1.52, 1.47, 1.58, 1.50], 10))
     assert not agree(a, ratio_over_processes([1.90, 2.00, 1.95, 2.05, 1.92], 10))
     assert agree(a, ratio_over_processes([1.45], 10)) is None  # one process: no standard error
+
+
+def run_at(log_value, log_se, processes=5):
+    return Ratio(float(np.exp(log_value)), None, None, processes, 15, log_se)
+
+
+def test_the_spread_between_runs_is_what_their_scatter_leaves_beyond_their_own_errors():
+    """With equal standard errors, DerSimonian and Laird's estimate is the runs' sample variance less the error's
+    square; runs scattering less than their errors give 0; one run, or runs without errors, give none."""
+    logs = [0.30, 0.36, 0.31, 0.40, 0.25]
+    tau, runs = spread_between_runs([run_at(v, 0.02) for v in logs])
+    assert runs == 5 and tau ** 2 == pytest.approx(np.var(logs, ddof=1) - 0.02 ** 2)
+    assert spread_between_runs([run_at(v, 0.2) for v in logs]) == (0.0, 5)
+    assert spread_between_runs([run_at(0.3, 0.02)]) is None
+    assert spread_between_runs([run_at(0.3, None), run_at(0.4, None)]) is None
+    # unequal errors: the moment estimate by its formula, Q against its k - 1 expected under no spread
+    ses = np.array([0.01, 0.02, 0.04, 0.03, 0.02])
+    w = 1 / ses ** 2
+    q = np.sum(w * (np.array(logs) - np.sum(w * logs) / w.sum()) ** 2)
+    expected = (q - 4) / (w.sum() - np.sum(w ** 2) / w.sum())
+    assert spread_between_runs([run_at(v, e) for v, e in zip(logs, ses)])[0] ** 2 == pytest.approx(expected)
+
+
+def test_a_spread_between_runs_widens_a_ratios_interval_by_welch_satterthwaite():
+    r = ratio_over_processes([1.40, 1.52, 1.45, 1.61, 1.38], rounds=15)
+    assert with_spread_between_runs(r, None) is r
+    same = with_spread_between_runs(r, (0.0, 4))  # no spread: the processes' own t interval again
+    assert (same.low, same.high) == (pytest.approx(r.low), pytest.approx(r.high)) and same.runs == 4
+    wide = with_spread_between_runs(r, (0.05, 4))
+    se = np.hypot(r.log_se, 0.05)
+    df = se ** 4 / (r.log_se ** 4 / 4 + 0.05 ** 4 / 3)
+    low, high = stats.t.interval(0.95, df, loc=np.log(r.value), scale=se)
+    assert wide.log_se == pytest.approx(se) and (wide.low, wide.high) == (pytest.approx(np.exp(low)), pytest.approx(np.exp(high)))
+    assert wide.low < r.low and wide.high > r.high and wide.value == r.value
+    assert wide.text().endswith("; 5 processes × 15 rounds + the spread of 4 runs)")
+    # processes that agree to the last digit: the runs' spread alone, t with runs - 1 degrees of freedom
+    exact = with_spread_between_runs(ratio_over_processes([1.5] * 5, 15), (0.05, 4))
+    assert exact.high == pytest.approx(1.5 * np.exp(stats.t.ppf(0.975, 3) * 0.05))
+    one = ratio_over_processes([1.45], rounds=5)
+    assert with_spread_between_runs(one, (0.05, 4)) is one  # one process: still no interval
 
 
 def test_the_spread_is_the_sample_standard_deviation():
