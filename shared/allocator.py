@@ -4,12 +4,11 @@ process's own memory figures. The setting: freed memory is kept for the next ste
 glibc's malloc gives a request above its mmap threshold fresh pages from the kernel and hands them back on
 free; the threshold rises as large blocks are freed, but never past 32 MB. A training step makes its
 first layer's gradient anew (all 20 groups' clean vocabulary: 130,107 × 100 floats, 52 MB; the dense
-tutorial's batches are 355 MB), so above that size every step faults in every page again. Measured on a
-2-core VM: 12 ms to allocate and zero 52 MB that way, 1 ms from memory the process already holds; the
-PyTorch bag epoch on 20 groups 1.6-2.0 s instead of 1.0 s. What the faults cost differs between machines
-(two VMs of one type timed that epoch at 1.03 and 2.01 s), so left alone the benchmark times the kernel
-rather than the framework, and differently on each machine. PyTorch's CPU performance guide
-suggests jemalloc or tcmalloc for the same reason; two glibc settings do it without another library.
+tutorial's batches are 355 MB), so above that size every step faults in every page again
+(docs/allocator_probe.py times it each way; LESSONS §4). What the faults cost differs between machines, so
+left alone the benchmark times the kernel rather than the framework, and differently on each machine.
+PyTorch's CPU performance guide suggests jemalloc or tcmalloc for the same reason; two glibc settings do it
+without another library.
 """
 
 import ctypes

@@ -185,8 +185,11 @@ def generated(sources, spec, where):
     words = shlex.split(spec)
     if not words or words[0] not in KINDS:
         raise UserError(f"{where}: unknown block {spec!r}: a block is one of {', '.join(KINDS)}")
-    history = words.index("--history") if "--history" in words else len(words)
+    flagged = "--history" in words
+    history = words.index("--history") if flagged else len(words)
     words, sources.history = words[:history], tuple(words[history + 1:])
+    if flagged and not sources.history:
+        raise UserError(f"{where}: --history takes one or more runs")
     if words[0] not in HISTORY_KINDS and sources.history:
         raise UserError(f"{where}: {words[0]} takes no --history (a table, cell or reproduction block does)")
     try:

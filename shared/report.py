@@ -79,15 +79,17 @@ def run_folders(paths):
     return runs
 
 
-def run_identity(benches):
-    return frozenset((b.get("commit_info", {}).get("id"), b.get("datetime")) for b in benches)
+def process_ids(benches):
+    """Each benchmark file's (commit, start time): what tells a process apart from every other."""
+    return {(b.get("commit_info", {}).get("id"), b.get("datetime")) for b in benches}
 
 
 def history_runs(history, *besides):
-    """The runs of `history` (run_folders) but those given as `besides` (lists of benchmark files), each merged."""
-    skip = {run_identity(b) for b in besides}
+    """The runs of `history` (run_folders), each merged, but any sharing a process with `besides` (lists of
+    benchmark files: the runs reported or compared, which are no history of themselves)."""
+    skip = set().union(*(process_ids(b) for b in besides))
     runs = [benches for benches in (load_inputs(p)[0] for p in run_folders(history)) if benches]
-    return [merged_rows(benches) for benches in runs if run_identity(benches) not in skip]
+    return [merged_rows(benches) for benches in runs if not process_ids(benches) & skip]
 
 
 def write_report(paths, out, against=(), history=()):
@@ -323,7 +325,7 @@ def verdict(target, found):
         return "met"
     if not meets(found.low) and not meets(found.high):
         return "not met"
-    return f"undecided at {found.processes} processes"
+    return f"undecided at {found.processes} processes" + (f" and {found.runs} runs" if found.runs else "")
 
 
 HEADLINE = (("clean bag epoch, 3 groups", "train-epoch bag cpu 3-groups", None),
@@ -419,7 +421,8 @@ def targets_section(rows, tables):
         return ""
     return ("## Targets\n\nEach figure compares rows named in advance: each framework's --step auto row, never the "
             "fastest of several. CPU ratios are measured within one run on one machine; GPU times are absolute, on "
-            "the GPU named. The interval is a Student t over the per-process figures (95 %, in logs), and n says how "
+            "the GPU named. The interval is a Student t over the per-process figures (95 %, in logs; a TensorFlow ÷ "
+            "PyTorch one takes in the spread between the --history runs, where given), and n says how "
             "many processes and rounds (or seeds) it rests on; a target is met only when its whole interval is, and "
             "one process gives no verdict. The 10-epoch trainings pair the two frameworks seed by seed; a training "
             "from scratch pays its compile, so that figure is the one to cite.\n\n"

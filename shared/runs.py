@@ -77,9 +77,11 @@ def process_counts(row):
 
 
 def ratio_key(top, bottom, compile_included=None):
-    """What a ratio compares, the same in every run of the suite: its group, the two variants, the scaling value, and
-    for seed rounds whether the compile is included."""
-    return top["group"], variant(top), variant(bottom), top["extra_info"].get("value"), compile_included
+    """What a ratio compares, the same in every run of the suite on one kind of machine: the machine, its group,
+    the two variants, the device and scaling value, and for seed rounds whether the compile is included."""
+    info = top["extra_info"]
+    return (top["machine"], top["group"], variant(top), variant(bottom), info.get("device"), info.get("value"),
+            compile_included)
 
 
 def between(found, top, bottom, compile_included=None):

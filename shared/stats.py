@@ -12,8 +12,9 @@ A run's processes follow one another within minutes, so they share the machine's
 half an hour later can land outside their interval (on a shared 2-core VM the bag epoch's ratio moved from
 1.43× to 1.29× between two runs of one commit whose intervals were ±6 %). Given earlier runs of the machine,
 each ratio's spread between runs beyond what their own processes explain (DerSimonian and Laird's estimate
-of the between-run variance, in logs) is added to its standard error: the interval then says where a run at
-another time would land, and on how many runs that rests.
+of the between-run variance, in logs) is added to its standard error: the interval, for the machine's ratio
+over time rather than this run's alone, then holds what moves between runs too, and says on how many runs
+that rests.
 """
 
 import math
@@ -167,12 +168,15 @@ def agree(earlier, later, z=1.96):
     return abs(math.log(earlier.value) - math.log(later.value)) < z * math.hypot(earlier.log_se, later.log_se)
 
 
+FEWEST_RUNS = 3  # two runs give a spread on one degree of freedom: no estimate worth adding
+
+
 def spread_between_runs(found):
     """(τ, runs) for one ratio measured in several runs, each a Ratio with a standard error: the standard deviation
     of its log between runs beyond what each run's own standard error explains (DerSimonian and Laird's moment
-    estimate, 0 where the runs scatter no more than their errors say). None from fewer than two runs."""
+    estimate, 0 where the runs scatter no more than their errors say). None from fewer than FEWEST_RUNS runs."""
     found = [r for r in found if r.log_se]
-    if len(found) < 2:
+    if len(found) < FEWEST_RUNS:
         return None
     logs = np.log([r.value for r in found])
     weights = 1 / np.square([r.log_se for r in found])
@@ -184,15 +188,14 @@ def spread_between_runs(found):
 
 def with_spread_between_runs(found, spread):
     """`found`, one run's Ratio, with a spread between runs (spread_between_runs) added to its standard error; its
-    interval a Student t whose degrees of freedom combine the processes' and the runs' (Welch-Satterthwaite).
-    Unchanged without a spread or a standard error."""
+    interval a Student t on the fewer of the processes' and the runs' degrees of freedom (the conservative form
+    of Welch's test: τ is itself estimated from few runs). Unchanged without a spread or a standard error."""
     if spread is None or found.log_se is None:
         return found
     tau, runs = spread
     se = math.hypot(found.log_se, tau)
     if se == 0:
         return replace(found, runs=runs)
-    df = se ** 4 / (found.log_se ** 4 / (found.processes - 1) + tau ** 4 / (runs - 1))
-    half = stats.t.ppf(0.5 + LEVEL / 2, df) * se
+    half = stats.t.ppf(0.5 + LEVEL / 2, min(found.processes, runs) - 1) * se
     log = math.log(found.value)
     return replace(found, low=math.exp(log - half), high=math.exp(log + half), log_se=se, runs=runs)

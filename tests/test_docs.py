@@ -55,7 +55,26 @@ def test_a_figure_typed_over_is_caught_then_rewritten_from_the_run(project, caps
     assert docs(capsys, "--root", str(project), "--check")[0] == 0
 
 
+def test_a_block_with_history_widens_its_intervals_by_the_other_runs(project, capsys):
+    """`--history` at a block's end is the report's: the cell's ratio then rests on the other kept runs too (the
+    run itself, in the history folder, is left out), and the table's caption gives the command."""
+    for other in ("second", "third", "fourth"):
+        shutil.copytree(ROOT / RUN.replace("first", other), project / RUN.replace("first", other))
+    folder = RUN.rsplit("/", 1)[0]
+    notes = project / "docs" / "notes.md"
+    notes.write_text(BLOCKS.replace(" headline -->", f" headline --history {folder} -->")
+                     .replace('"clean bag epoch, 3 groups" -->', f'"clean bag epoch, 3 groups" --history {folder} -->'))
+    assert docs(capsys, "--root", str(project))[0] == 0
+    written = notes.read_text()
+    cell = written.split("The clean bag epoch: ")[1].split("<!-- /docs -->")[0].split("-->")[1]
+    low, high = map(float, cell.split("(")[1].split(";")[0].split("–"))
+    assert cell.endswith("; 5 processes × 5 rounds + the spread of 3 runs)") and cell in written.split("The clean")[0]
+    assert low < 1.18 and high > 1.38  # wider than the run's own 1.18–1.38
+    assert f"`newsgroups-mlp report {RUN} --history {folder}`" in written
+
+
 @pytest.mark.parametrize("block, message", [
+    (f"figure {RUN}/process-1.json datetime --history {RUN}", "figure takes no --history"),
     ("table results/nowhere headline", "docs/notes.md:7: results/nowhere: no such file or folder"),
     (f"table {RUN} nosuch", "gives no table 'nosuch'"),
     (f"cell {RUN} headline ratio \"clean bag epoch, 3 groups\"", "has no column 'ratio'"),

@@ -262,8 +262,14 @@ def test_history_adds_the_spread_between_runs_to_the_reproduction_check(tmp_path
     agreed, judged = map(int, re.fullmatch(r"reproduced: (\d+) of (\d+) .*", last).groups())
     assert agreed == (judged if agreeing else 0), last
     text = (tmp_path / "rep" / "report.md").read_text()
-    runs = f"+ the spread of {len(shifts)} runs)" if shifts else None
-    assert (runs in text) if runs else ("the spread of" not in text)
+    if not shifts:
+        assert "the spread of" not in text
+        return
+    runs = f"+ the spread of {len(shifts)} runs)"
+    reproduction = text.split("## Reproduction")[1].split("\n| ")[2:]
+    assert reproduction and all(row.count(runs) == 2 for row in reproduction)  # both runs' errors widened
+    headline = text.split("## Headline")[1].split("## ")[0]
+    assert runs in headline and runs[:-1] in text.split("## Targets")[1].split("## ")[0]  # its n column
 
 
 @pytest.mark.slow

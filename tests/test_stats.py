@@ -76,8 +76,8 @@ def test_the_spread_between_runs_is_what_their_scatter_leaves_beyond_their_own_e
     tau, runs = spread_between_runs([run_at(v, 0.02) for v in logs])
     assert runs == 5 and tau ** 2 == pytest.approx(np.var(logs, ddof=1) - 0.02 ** 2)
     assert spread_between_runs([run_at(v, 0.2) for v in logs]) == (0.0, 5)
-    assert spread_between_runs([run_at(0.3, 0.02)]) is None
-    assert spread_between_runs([run_at(0.3, None), run_at(0.4, None)]) is None
+    assert spread_between_runs([run_at(0.3, 0.02), run_at(0.4, 0.02)]) is None  # two runs: too few to tell
+    assert spread_between_runs([run_at(0.3, None), run_at(0.4, None), run_at(0.5, None)]) is None
     # unequal errors: the moment estimate by its formula, Q against its k - 1 expected under no spread
     ses = np.array([0.01, 0.02, 0.04, 0.03, 0.02])
     w = 1 / ses ** 2
@@ -89,18 +89,17 @@ def test_the_spread_between_runs_is_what_their_scatter_leaves_beyond_their_own_e
 def test_a_spread_between_runs_widens_a_ratios_interval_by_welch_satterthwaite():
     r = ratio_over_processes([1.40, 1.52, 1.45, 1.61, 1.38], rounds=15)
     assert with_spread_between_runs(r, None) is r
-    same = with_spread_between_runs(r, (0.0, 4))  # no spread: the processes' own t interval again
-    assert (same.low, same.high) == (pytest.approx(r.low), pytest.approx(r.high)) and same.runs == 4
+    same = with_spread_between_runs(r, (0.0, 6))  # no spread, runs enough: the processes' own t interval again
+    assert (same.low, same.high) == (pytest.approx(r.low), pytest.approx(r.high)) and same.runs == 6
     wide = with_spread_between_runs(r, (0.05, 4))
-    se = np.hypot(r.log_se, 0.05)
-    df = se ** 4 / (r.log_se ** 4 / 4 + 0.05 ** 4 / 3)
-    low, high = stats.t.interval(0.95, df, loc=np.log(r.value), scale=se)
+    se = np.hypot(r.log_se, 0.05)  # t on 3 degrees of freedom, the four runs' (fewer than the five processes')
+    low, high = stats.t.interval(0.95, 3, loc=np.log(r.value), scale=se)
     assert wide.log_se == pytest.approx(se) and (wide.low, wide.high) == (pytest.approx(np.exp(low)), pytest.approx(np.exp(high)))
     assert wide.low < r.low and wide.high > r.high and wide.value == r.value
     assert wide.text().endswith("; 5 processes × 15 rounds + the spread of 4 runs)")
-    # processes that agree to the last digit: the runs' spread alone, t with runs - 1 degrees of freedom
-    exact = with_spread_between_runs(ratio_over_processes([1.5] * 5, 15), (0.05, 4))
-    assert exact.high == pytest.approx(1.5 * np.exp(stats.t.ppf(0.975, 3) * 0.05))
+    # 1.4 ± 2.776 × hypot(0.02, 0.05) in logs, by hand: t(0.975, 4) = 2.776, hypot = 0.05385
+    hand = with_spread_between_runs(Ratio(1.4, 1.3, 1.5, 5, 15, 0.02), (0.05, 9))
+    assert hand.high == pytest.approx(1.4 * np.exp(2.776 * 0.05385), rel=1e-3)
     one = ratio_over_processes([1.45], rounds=5)
     assert with_spread_between_runs(one, (0.05, 4)) is one  # one process: still no interval
 
