@@ -115,13 +115,11 @@ def figure_block(sources, file, key, scale="1", spec="g"):
 def reproduction_block(sources, run, earlier):
     """Whether `run` reproduces `earlier`: the report's Reproduction table (`report RUN --against EARLIER`) and its
     last line."""
-    from shared.report import history_runs, load_inputs, markdown_table, reproduction_section
-    from shared.runs import merged_rows, with_spreads
+    from shared.report import load_inputs, markdown_table, merged_with_history, reproduction_section
     tables = {}
-    now, then = (load_inputs([sources.path(name)])[0] for name in (run, earlier))
-    spread_from = history_runs([sources.path(h) for h in sources.history], now, then) if sources.history else []
-    _, line = reproduction_section(with_spreads(merged_rows(now), spread_from),
-                                   with_spreads(merged_rows(then), spread_from), tables)
+    now, then = merged_with_history([load_inputs([sources.path(name)])[0] for name in (run, earlier)],
+                                    [sources.path(h) for h in sources.history])
+    _, line = reproduction_section(now, then, tables)
     header, rows = tables["reproduction"]
     history = f" --history {' '.join(sources.history)}" if sources.history else ""
     return (f"\n{markdown_table(header, rows)}\n\n`newsgroups-mlp report {run} --against {earlier}{history}`: "

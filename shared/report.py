@@ -92,18 +92,23 @@ def history_runs(history, *besides):
     return [merged_rows(benches) for benches in runs if not process_ids(benches) & skip]
 
 
+def merged_with_history(runs, history=()):
+    """Each of `runs` (lists of benchmark files: the run reported, and the one it is checked against) merged, its
+    TensorFlow ÷ PyTorch ratios carrying their spread between the `history` runs other than these."""
+    spread_from = history_runs(history, *runs) if history else []
+    return [with_spreads(merged_rows(benches), spread_from) for benches in runs]
+
+
 def write_report(paths, out, against=(), history=()):
     """report.md, its figures and CSV tables in `out`; returns (its path, the reproduction line or None)."""
     benches, records = load_inputs(paths)
-    earlier_benches = load_inputs(against)[0] if against else None
-    spread_from = history_runs(history, benches, earlier_benches or []) if history else []
-    earlier = with_spreads(merged_rows(earlier_benches), spread_from) if against else None
+    runs = merged_with_history([benches, load_inputs(against)[0]] if against else [benches], history)
+    rows, earlier = runs[0], (runs[1] if against else None)
     out = Path(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UserError(f"cannot write to {out}: {error.strerror or error}") from None
-    rows = with_spreads(merged_rows(benches), spread_from)
     figures = {FIGURES[0]: loss_figure(group_records(records), out / FIGURES[0]),
                FIGURES[1]: epoch_figure(bench_rows(rows, "train-epoch"), epoch_bars(records), out / FIGURES[1]),
                FIGURES[2]: accuracy_figure(accuracy_rows(rows, records), out / FIGURES[2])}
@@ -133,8 +138,7 @@ def report_tables(benches, records, history=()):
     """{name: (header, rows)}: the tables report.md would give for load_inputs' (benches, records), with --history
     `history`, nothing written."""
     tables = {}
-    spread_from = history_runs(history, benches) if history else []
-    report_sections(benches, records, with_spreads(merged_rows(benches), spread_from), None, tables)
+    report_sections(benches, records, merged_with_history([benches], history)[0], None, tables)
     return tables
 
 
