@@ -5,8 +5,11 @@ BIN := $(VENV)/bin
 OUT ?= runs
 BENCH_ARGS ?=
 # make bench: the suite in one fresh process, then its headline cases in HEADLINE_PROCESSES more, so each
-# headline figure rests on 1 + HEADLINE_PROCESSES processes (the report's intervals are over processes).
+# headline figure rests on 1 + HEADLINE_PROCESSES processes (the report's intervals are over processes), and the
+# headline predictions in PREDICTION_PROCESSES more: a prediction takes milliseconds, its ratio moves by a tenth
+# from one process to the next, and a process of them alone takes half a minute.
 HEADLINE_PROCESSES ?= 4
+PREDICTION_PROCESSES ?= 2
 # Which PyTorch build to install, from PyTorch's own wheel index: TORCH=cpu for the CPU-only build (about
 # 0.2 GB where the default Linux one brings 3 GB of CUDA libraries), or cu126 and the like for one CUDA
 # build. Left empty, pip takes what its default index offers (README, "Installing").
@@ -45,12 +48,15 @@ test-fast: $(BIN)/pytest  ## every test but the real-data trainings and the slow
 # the short smoke run, BENCH_ARGS='-m headline' for the headline cases alone; HISTORY=earlier run folders of this
 # machine, kept from other times, for intervals that hold the spread between runs: docs/benchmarks.md).
 HISTORY ?=
+# One more process of the headline cases in $(1), as process-$i.json (pytest's exit 5: none of them selected)
+repeat = $(BIN)/pytest $(1) -m headline $(BENCH_ARGS) --benchmark-json $(OUT)/bench/process-$$i.json \
+	|| { [ $$? -eq 5 ] && rm -f $(OUT)/bench/process-$$i.json; } || exit 1
 bench: $(BIN)/pytest  ## the benchmark suite in fresh processes and its report (runs/bench/, runs/report)
 	rm -rf $(OUT)/bench && mkdir -p $(OUT)/bench
 	$(BIN)/pytest benchmarks/ $(BENCH_ARGS) --benchmark-json $(OUT)/bench/process-1.json
-	for i in $$(seq 2 $$(($(HEADLINE_PROCESSES) + 1))); do \
-	  $(BIN)/pytest benchmarks/ -m headline $(BENCH_ARGS) --benchmark-json $(OUT)/bench/process-$$i.json \
-	  || { [ $$? -eq 5 ] && rm -f $(OUT)/bench/process-$$i.json; } || exit 1; done  # 5: no headline case selected
+	for i in $$(seq 2 $$((1 + $(HEADLINE_PROCESSES)))); do $(call repeat,benchmarks/); done
+	for i in $$(seq $$((2 + $(HEADLINE_PROCESSES))) $$((1 + $(HEADLINE_PROCESSES) + $(PREDICTION_PROCESSES)))); do \
+	  $(call repeat,benchmarks/test_training.py::test_inference); done
 	$(BIN)/newsgroups-mlp report $(OUT)/bench $(wildcard $(OUT)/compare) --out $(OUT)/report $(if $(HISTORY),--history $(HISTORY))
 
 clean:  ## remove .venv, runs/ and the caches the targets leave (not the 20 Newsgroups data)

@@ -42,11 +42,13 @@ ROUNDS, QUICK_ROUNDS = 5, 1
 # epochs, the ratios the headline cites. With five, a process's median was the noisiest part of its ratio (the
 # sparse prediction's ratio spread from 2.25 to 4.12 over one run's five processes); ten more cost seconds.
 SHORT_ROUNDS = 15
+# Seeds a 10-epoch training gets in a process: five on 3 groups, three on all 20 (the accuracy table). Where only the
+# headline cases run, each such process is one of several repeats: three and one, so that `-m headline` with its
+# prediction processes stays within 12 minutes (on the 2-core VM the 20-group trainings took 72 of a headline
+# process's 135 s with two seeds, the 3-group ones 23 s with five).
 SEEDS, QUICK_SEEDS = 5, 2
-# Seeds a 10-epoch training on all 20 groups gets in a process: three for the accuracy table, one where only the
-# headline cases run (each such process is one of several repeats, and `-m headline` stays within 12 minutes:
-# these trainings took 72 of a headline process's 135 s with two).
-SEEDS_ON_20, HEADLINE_SEEDS_ON_20 = 3, 1
+SEEDS_ON_20 = 3
+HEADLINE_SEEDS = {"3": 3, "20": 1}
 COMPARED = ("variant", "framework")  # the parameter whose values a comparison sets against each other
 TURNS = ("round", "seed")  # the parameter that numbers a comparison's rounds
 
@@ -72,6 +74,22 @@ def case_rounds(name, params, quick=False):
         return QUICK_ROUNDS
     short = name == "test_inference" or (params.get("categories") == "3" and params.get("form") in ("sparse", "bag"))
     return SHORT_ROUNDS if short else ROUNDS
+
+
+def case_seeds(params, quick=False, headline_only=False):
+    """How many seeds a training case gets in this process (the collection drops the items past it); None for a
+    test without seeds."""
+    if "seed" not in params:
+        return None
+    if quick:
+        return QUICK_SEEDS
+    categories = params.get("categories", "3")
+    return HEADLINE_SEEDS[categories] if headline_only else SEEDS_ON_20 if categories == "20" else SEEDS
+
+
+def headline_only(config):
+    """Whether this process runs the headline cases alone (`-m headline`): one of several repeats of them."""
+    return config.getoption("markexpr", "") == "headline"
 
 
 def pytest_addoption(parser):
@@ -120,15 +138,15 @@ def comparison_of(item):
 
 @pytest.hookimpl(tryfirst=True)  # before -m reads the marks
 def pytest_collection_modifyitems(config, items):
-    """Drops the rounds past a case's own count (case_rounds), marks the headline cases, and puts each comparison's
-    items in turn order: round by round, the variants of a round in an order drawn from the recorded seed; the
-    comparison stands where its first item stood."""
+    """Drops the rounds and seeds past a case's own count (case_rounds, case_seeds), marks the headline cases, and puts
+    each comparison's items in turn order: round by round, the variants of a round in an order drawn from the
+    recorded seed; the comparison stands where its first item stood."""
     order, blocks, dropped = [], defaultdict(list), []
-    quick = config.getoption("--quick")
+    quick, alone = config.getoption("--quick"), headline_only(config)
     for item in items:
         params = item.callspec.params if hasattr(item, "callspec") else {}
-        count = case_rounds(item.originalname, params, quick)
-        if count is not None and params.get("round", 0) >= count:
+        rounds, seeds = case_rounds(item.originalname, params, quick), case_seeds(params, quick, alone)
+        if (rounds is not None and params.get("round", 0) >= rounds) or (seeds is not None and params["seed"] >= seeds):
             dropped.append(item)
             continue
         if headline(item.originalname, params):
@@ -199,9 +217,8 @@ def cases():
 def settings(request):
     quick = request.config.getoption("--quick")
     return SimpleNamespace(threads=request.config.getoption("--threads"), quick=quick,
-                           rounds=QUICK_ROUNDS if quick else ROUNDS, seeds=range(QUICK_SEEDS if quick else SEEDS),
-                           warm_up=1 if quick else MOST_WARM_UP,
-                           seeds_on_20=HEADLINE_SEEDS_ON_20 if request.config.option.markexpr == "headline" else SEEDS_ON_20)
+                           rounds=QUICK_ROUNDS if quick else ROUNDS,
+                           warm_up=1 if quick else MOST_WARM_UP)
 
 
 @pytest.fixture(scope="session")

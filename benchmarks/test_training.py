@@ -216,11 +216,9 @@ def inference_case(problems, memory, settings, variant, form, device):
                            first=first, warm_up=more, accuracy=evaluate(), peaks=memory.peaks())
 
 
-def seed_problem(problems, settings, seed, framework="torch", categories="3", remove=()):
-    """The clean recipe's problem of `seed`, the framework on its auto step; a skip past the seeds all 20 groups get."""
-    if categories == "20" and seed >= settings.seeds_on_20:
-        pytest.skip(f"{settings.seeds_on_20} seeds on all 20 groups in this process, where a 10-epoch training takes "
-                    f"half a minute")
+def seed_problem(problems, seed, framework="torch", categories="3", remove=()):
+    """The clean recipe's problem of `seed`, the framework on its auto step (how many seeds a process trains:
+    conftest.case_seeds)."""
     return problems("bag", categories, seed=seed, framework=framework, remove=remove)
 
 
@@ -252,7 +250,7 @@ def test_time_to_accuracy(benchmark, settings, problems, variant, seed):
     warm_up_seconds, and of the round, train_seconds and evaluate_seconds)."""
     benchmark.group = f"time-to-accuracy {TARGET:.2f} clean cpu 3-groups"
     framework = variant if variant in ("torch", "tf") else "torch"
-    hp, batches = seed_problem(problems, settings, seed, framework)
+    hp, batches = seed_problem(problems, seed, framework)
     found = {"seed": seed}
     if variant == "linear":
         def run():
@@ -302,7 +300,7 @@ def test_accuracy(benchmark, settings, problems, variant, categories, metadata, 
     benchmark.group = f"accuracy clean {categories}-groups {metadata} metadata"
     remove = () if metadata == "with" else METADATA
     framework = variant if variant in ("torch", "tf") else "torch"
-    hp, batches = seed_problem(problems, settings, seed, framework, categories, remove)
+    hp, batches = seed_problem(problems, seed, framework, categories, remove)
     found = {"seed": seed}
     if variant == "linear":
         def run():

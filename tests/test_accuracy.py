@@ -64,7 +64,7 @@ def test_same_weights_and_batches_give_the_same_accuracy_over_seeds(real_runs):
 
 @pytest.mark.parametrize("framework", BOTH)
 def test_clean_recipe_on_all_20_groups_reaches_85_percent(real_runs, framework):
-    # Two seeds: a 20-group training takes a quarter minute or more a seed here, and the clean recipe's
-    # seed-to-seed spread on all 20 groups is under a point (the benchmark's accuracy table, three to five seeds).
+    # One seed: a 20-group training takes a quarter minute or more here, and the clean recipe's seed-to-seed
+    # spread on all 20 groups is under a point (results/cpu-2core-epyc/accuracy.csv, three seeds: 0.857-0.864).
     from shared.dataset import CATEGORIES
-    assert mean_accuracy(real_runs, framework, range(2), recipe="clean", categories=CATEGORIES) >= 0.85
+    assert mean_accuracy(real_runs, framework, range(1), recipe="clean", categories=CATEGORIES) >= 0.85

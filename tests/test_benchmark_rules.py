@@ -88,11 +88,12 @@ class Item:
 VARIANTS = ("torch", "tf", "tf-fused", "tf-xla-padded")
 
 
-def collected(items, seed=1):
-    """What the collection hook keeps of `items`, in its order, and what it drops."""
+def collected(items, seed=1, markexpr=""):
+    """What the collection hook keeps of `items`, in its order, and what it drops (under `-m markexpr`)."""
     from benchmarks.conftest import ORDER_SEED, pytest_collection_modifyitems
     dropped = []
-    config = SimpleNamespace(stash={ORDER_SEED: seed}, getoption=lambda name: False,
+    options = {"markexpr": markexpr, "--quick": False}
+    config = SimpleNamespace(stash={ORDER_SEED: seed}, getoption=lambda name, default=None: options[name],
                              hook=SimpleNamespace(pytest_deselected=lambda items: dropped.extend(items)))
     pytest_collection_modifyitems(config, items)
     return items, dropped
@@ -124,6 +125,21 @@ def test_a_case_keeps_its_own_count_of_rounds():
         found, dropped = collected(items)
         assert len(found) == 2 * kept and len(dropped) == 2 * (SHORT_ROUNDS - kept), name
         assert {i.callspec.params["round"] for i in found} == set(range(kept))
+
+
+def test_a_headline_process_trains_fewer_seeds_than_the_full_suite():
+    """The full suite trains five seeds on 3 groups and three on all 20; a process of the headline cases alone
+    (one of several repeats) three and one; a test without seeds is left alone either way."""
+    from benchmarks.conftest import SEEDS
+    items = [Item("test_accuracy", variant=v, categories=c, metadata="with", seed=s)
+             for c in ("3", "20") for v in ("torch", "tf") for s in range(SEEDS)] + [Item("test_load_cached", categories="3")]
+    for markexpr, kept in (("", {"3": 5, "20": 3}), ("headline", {"3": 3, "20": 1})):
+        found, dropped = collected(list(items), markexpr=markexpr)
+        seeds = {c: {i.callspec.params["seed"] for i in found if i.callspec.params.get("categories") == c and
+                     i.originalname == "test_accuracy"} for c in kept}
+        assert seeds == {c: set(range(n)) for c, n in kept.items()}, markexpr
+        assert len(dropped) == 2 * sum(SEEDS - n for n in kept.values())
+        assert any(i.originalname == "test_load_cached" for i in found)
 
 
 def test_each_rounds_variants_take_turns_in_an_order_drawn_from_the_recorded_seed():
