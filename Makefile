@@ -9,7 +9,7 @@ BENCH_ARGS ?=
 # headline predictions in PREDICTION_PROCESSES more: a prediction takes milliseconds, its ratio moves by a tenth
 # from one process to the next, and a process of them alone takes half a minute.
 HEADLINE_PROCESSES ?= 4
-PREDICTION_PROCESSES ?= 2
+PREDICTION_PROCESSES ?= 1
 # Which PyTorch build to install, from PyTorch's own wheel index: TORCH=cpu for the CPU-only build (about
 # 0.2 GB where the default Linux one brings 3 GB of CUDA libraries), or cu126 and the like for one CUDA
 # build. Left empty, pip takes what its default index offers (README, "Installing").

@@ -292,9 +292,10 @@ def test_time_to_accuracy(benchmark, settings, problems, variant, seed):
 @pytest.mark.parametrize("variant", ["torch", "tf", "sklearn-mlp", "linear"])
 def test_accuracy(benchmark, settings, problems, variant, categories, metadata, seed):
     """The accuracy table: full training (hp.epochs) on the clean recipe, one round a seed (five on 3 groups,
-    three on 20), the variants taking turns seed by seed; the networks from the same initial weights on their
-    auto steps, traced or compiled before the clock (per_seed: warm_up_seconds), the peers with their own;
-    with the posts whole, and without their headers, signatures and quoted lines."""
+    three on 20; one on 20 in a process of the headline cases alone), the variants taking turns seed by
+    seed; the networks from the same initial weights on their auto steps, traced or compiled before the clock
+    (per_seed: warm_up_seconds), the peers with their own; with the posts whole, and without their headers,
+    signatures and quoted lines."""
     if settings.quick and (categories, metadata) != ("3", "with"):
         pytest.skip("--quick measures accuracy on the 3 groups' whole posts only")
     benchmark.group = f"accuracy clean {categories}-groups {metadata} metadata"

@@ -60,10 +60,13 @@ def vectorize(corpus, recipe, max_features=None):
         texts = list(corpus.train_texts) + (list(corpus.test_texts) if recipe == "tutorial" else [])
         vocabulary = tutorial_vocabulary(texts)
         vectorizer = CountVectorizer(analyzer=tutorial_tokens, vocabulary=vocabulary, dtype=np.float32)
+        train = vectorizer.transform(corpus.train_texts)
     elif recipe == "clean":
         vectorizer = TfidfVectorizer(sublinear_tf=True, max_features=max_features, dtype=np.float32)
-        vectorizer.fit(corpus.train_texts)
+        # One pass over the training posts where fit, then transform, made two (a third of the time on all 20
+        # groups); its rows come with their words unsorted, and sorted they are transform's, bit for bit.
+        train = vectorizer.fit_transform(corpus.train_texts)
+        train.sort_indices()
     else:
         raise ValueError(f"unknown recipe {recipe!r}; expected one of {RECIPES}")
-    return Features(vectorizer.transform(corpus.train_texts), vectorizer.transform(corpus.test_texts),
-                    dict(vectorizer.vocabulary_))
+    return Features(train, vectorizer.transform(corpus.test_texts), dict(vectorizer.vocabulary_))

@@ -46,6 +46,21 @@ def test_clean_vocabulary_is_fitted_on_train_only(tiny_corpus):
     assert features.test.shape == (len(corpus.test_texts), features.vocab_size)
 
 
+@pytest.mark.parametrize("max_features", [None, 50])
+def test_clean_features_are_fit_then_transform_bit_for_bit(tiny_corpus, max_features):
+    """One pass over the training posts (fit_transform) gives what fitting and then transforming them gave: the
+    same words, the same CSR layout (each row's words sorted), the same float32 values."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    reference = TfidfVectorizer(sublinear_tf=True, max_features=max_features, dtype=np.float32)
+    reference.fit(tiny_corpus.train_texts)
+    features = vectorize(tiny_corpus, "clean", max_features)
+    assert features.vocabulary == reference.vocabulary_
+    for found, texts in ((features.train, tiny_corpus.train_texts), (features.test, tiny_corpus.test_texts)):
+        expected = reference.transform(texts)
+        for part in ("indptr", "indices", "data"):
+            np.testing.assert_array_equal(getattr(found, part), getattr(expected, part), err_msg=part)
+
+
 def test_tutorial_batches_are_in_order_and_drop_the_last_partial_one():
     batches = batch_indices(1774, 150, "tutorial", seed=3, epoch=5)
     assert len(batches) == 11 and all(len(b) == 150 for b in batches)
