@@ -378,8 +378,10 @@ def test_every_form_and_step_agrees_through_a_tiny_training(tiny_corpus, framewo
 @pytest.mark.parametrize("framework", ["torch", "tf"])
 @pytest.mark.parametrize("form", ["dense", "sparse", "bag"])
 def test_same_seed_twice_gives_identical_losses(real_corpus, framework, form):
-    """On each framework's standard step, dropout on (its masks from the seed). TensorFlow's XLA steps draw
-    dropout's masks unseeded; with --deterministic, --step auto leaves them (test_features)."""
+    """On each framework's standard step, dropout on (its masks from the seed), one epoch at the real data's
+    sizes, where the kernels run on several threads; later epochs' shuffles and masks repeat in test_cli's
+    --deterministic runs. TensorFlow's XLA steps draw dropout's masks unseeded; with --deterministic,
+    --step auto leaves them (test_features)."""
     from shared.runner import run
     hp = Hyperparameters(recipe="clean", form=form, epochs=1, seed=5, step="standard").resolved(framework)
     first, second = (run(framework, prepare(real_corpus, hp), hp, "cpu", quiet=True).step_losses for _ in range(2))
