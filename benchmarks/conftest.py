@@ -75,13 +75,11 @@ def case_rounds(name, params, quick=False):
     return SHORT_ROUNDS if short else ROUNDS
 
 
-def case_seeds(params, quick=False, headline_only=False):
-    """How many seeds a training case gets in this process (the collection drops the items past it); None for a
-    test without seeds."""
+def case_seeds(params, headline_only=False):
+    """How many seeds a training case gets in this process (the collection drops the items past it; a --quick
+    run collects QUICK_SEEDS to begin with); None for a test without seeds."""
     if "seed" not in params:
         return None
-    if quick:
-        return QUICK_SEEDS
     if params.get("categories") != "20":
         return SEEDS
     return HEADLINE_SEEDS_ON_20 if headline_only else SEEDS_ON_20
@@ -145,7 +143,7 @@ def pytest_collection_modifyitems(config, items):
     quick, alone = config.getoption("--quick"), headline_only(config)
     for item in items:
         params = item.callspec.params if hasattr(item, "callspec") else {}
-        rounds, seeds = case_rounds(item.originalname, params, quick), case_seeds(params, quick, alone)
+        rounds, seeds = case_rounds(item.originalname, params, quick), case_seeds(params, alone)
         if (rounds is not None and params.get("round", 0) >= rounds) or (seeds is not None and params["seed"] >= seeds):
             dropped.append(item)
             continue

@@ -86,7 +86,7 @@ def test_the_spread_between_runs_is_what_their_scatter_leaves_beyond_their_own_e
     assert spread_between_runs([run_at(v, e) for v, e in zip(logs, ses)])[0] ** 2 == pytest.approx(expected)
 
 
-def test_a_spread_between_runs_widens_a_ratios_interval_by_welch_satterthwaite():
+def test_a_spread_between_runs_widens_a_ratios_interval_on_the_fewer_degrees_of_freedom():
     r = ratio_over_processes([1.40, 1.52, 1.45, 1.61, 1.38], rounds=15)
     assert with_spread_between_runs(r, None) is r
     same = with_spread_between_runs(r, (0.0, 6))  # no spread, runs enough: the processes' own t interval again
