@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 
 from shared.batches import get_batch, prepare
-from shared.cli import categories as categories_option, default_threads
+from shared.lab.cli import categories as categories_option, default_threads
 from shared.config import Hyperparameters
 from shared.dataset import TUTORIAL_CATEGORIES, load_corpus
-from shared.record import machine_info, write_atomically
+from shared.lab.record import machine_info, write_atomically
 from shared.weights import initial_weights
 
 

@@ -6,12 +6,12 @@ from dataclasses import replace
 
 import pytest
 
-from shared.cli import COMPARE_INIT
+from shared.lab.cli import COMPARE_INIT
 from shared.config import FASTEST_STEP, Hyperparameters
 from shared.dataset import CATEGORIES, TUTORIAL_CATEGORIES
 from shared.errors import UserError
-from shared.record import cpu_model, library_versions
-from shared.runner import implementation, installed_frameworks
+from shared.lab.record import cpu_model, library_versions
+from shared.lab.runner import implementation, installed_frameworks
 from shared.weights import initial_weights
 
 FRAMEWORKS_HERE = installed_frameworks()

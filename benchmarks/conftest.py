@@ -2,7 +2,7 @@
 
 - Threads: one count for both frameworks (--threads, default all cores), set here, before either
   framework runs anything (TensorFlow only takes it then).
-- Host memory: freed blocks kept for reuse (shared/allocator.py), so no case times the kernel
+- Host memory: freed blocks kept for reuse (shared/lab/allocator.py), so no case times the kernel
   faulting in a fresh gradient every step; the JSON says what was set.
 - Warm-up: the first epoch or call (tracing, compilation, allocation) is run and timed apart
   (extra_info["first_seconds"]), then more until two in a row agree within a tenth (cases.warm_up), and
@@ -27,12 +27,12 @@ import pytest
 
 from benchmarks.cases import (MOST_WARM_UP, CATEGORY_SETS, FRAMEWORKS_HERE, VARIANTS, case_hyperparameters, is_auto,
                               resolved_or_skip)
-from shared.allocator import keep_freed_memory, peak_since, start_peak
+from shared.lab.allocator import keep_freed_memory, peak_since, start_peak
 from shared.batches import prepare
-from shared.cli import default_threads
+from shared.lab.cli import default_threads
 from shared.dataset import load_corpus
 from shared.errors import UserError
-from shared.runner import implementation
+from shared.lab.runner import implementation
 from shared.vocab import vectorize
 
 HOST_ALLOCATOR = pytest.StashKey[str]()
@@ -255,7 +255,7 @@ def problems(corpora):
 @pytest.fixture
 def memory():
     """The case's own peak memory while it is built and warmed up: start(impl, placed) just before its model and
-    batches are made, stop() once it is warm (shared/allocator.py: start_peak; free heap memory is handed back
+    batches are made, stop() once it is warm (shared/lab/allocator.py: start_peak; free heap memory is handed back
     first, so the figure does not depend on which case ran before). peaks() gives what stop() read: the rise
     of the process's resident memory at its peak, and of the device's where it has one."""
     state = {}

@@ -1,6 +1,6 @@
 """What glibc's malloc costs a training step that makes a large gradient anew: a block the size of the clean
 recipe's first-layer gradient on all 20 groups (130,107 × 100 float32, 52 MB) made, filled and freed, timed
-with glibc's defaults and with freed blocks kept for reuse (shared/allocator.py), each way in a fresh process.
+with glibc's defaults and with freed blocks kept for reuse (shared/lab/allocator.py), each way in a fresh process.
 
     python docs/allocator_probe.py [--repeats 20] --out FILE.json
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from shared.record import machine_info, write_atomically
+from shared.lab.record import machine_info, write_atomically
 
 FLOATS = 130_107 * 100
 
@@ -25,7 +25,7 @@ FLOATS = 130_107 * 100
 def time_blocks(keep, repeats):
     """Milliseconds to make, fill and free one block, `repeats` times, in this process."""
     if keep:
-        from shared.allocator import keep_freed_memory
+        from shared.lab.allocator import keep_freed_memory
         keep_freed_memory()
     seconds = []
     for _ in range(repeats + 1):  # the first makes the heap big enough when blocks are kept: not counted

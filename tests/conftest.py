@@ -10,12 +10,12 @@ import os
 
 import pytest
 
-from shared.allocator import give_back_freed_memory, host_mb, keep_freed_memory
-from shared.cli import default_threads
+from shared.lab.allocator import give_back_freed_memory, host_mb, keep_freed_memory
+from shared.lab.cli import default_threads
 from shared.config import Hyperparameters
 from shared.dataset import TUTORIAL_CATEGORIES, load_corpus
 from shared.errors import UserError
-from shared.runner import implementation, run
+from shared.lab.runner import implementation, run
 from tests.helpers import FRAMEWORKS_HERE, TINY, write_archive
 
 # TensorFlow's CPU allocator (oneDNN's) keeps a pool of the most its tensors ever took, for the life of the
@@ -26,7 +26,7 @@ os.environ.setdefault("TF_ONEDNN_USE_SYSTEM_ALLOCATOR", "true")
 for _framework in FRAMEWORKS_HERE:
     implementation(_framework).configure_threads(default_threads())
 
-# The host allocator as the CLI and the benchmark set it (shared/allocator.py): freed blocks kept for reuse, so a
+# The host allocator as the CLI and the benchmark set it (shared/lab/allocator.py): freed blocks kept for reuse, so a
 # training step does not fault in its gradient's pages anew (without it the 20-group trainings here run twice as
 # long). What one test's trainings left free is handed back to the kernel after it (malloc_trim), so the suite
 # holds about one test's memory at a time, not the most any test ever freed. Handing back costs a garbage
@@ -68,7 +68,7 @@ def tiny_compare(tiny_archive, tmp_path_factory):
     """(stdout, folder) of one `compare --recipe clean --dropout 0` on the tiny archive, with its default three
     seeds: tests/test_cli.py reads its table and records, tests/test_report.py makes reports of its records.
     Each of its six runs starts a process of its own, so one compare serves both."""
-    from shared.cli import main
+    from shared.lab.cli import main
     folder = tmp_path_factory.mktemp("compare")
     with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(io.StringIO()) as stdout:
         patch.setenv("NEWSGROUPS_ARCHIVE", str(tiny_archive))

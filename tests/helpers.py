@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from shared.dataset import CATEGORIES
-from shared.runner import installed_frameworks
+from shared.lab.runner import installed_frameworks
 
 FRAMEWORKS_HERE = installed_frameworks()
 # The tiny archive's runs: few epochs, small batches, on the CPU.

@@ -1,4 +1,4 @@
-"""The host allocator setting both frameworks run under (shared/allocator.py)."""
+"""The host allocator setting both frameworks run under (shared/lab/allocator.py)."""
 
 import os
 import platform
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.skipif(platform.libc_ver()[0] != "glibc" or not os.path
 
 # A fresh interpreter frees a 100 MB block and prints how much of it it still holds, in MB.
 FREE_100_MB = """import sys
-from shared.allocator import host_mb, keep_freed_memory
+from shared.lab.allocator import host_mb, keep_freed_memory
 if sys.argv[1] == "keep":
     assert keep_freed_memory().startswith("glibc malloc")
 import numpy as np
@@ -37,11 +37,11 @@ def test_freed_memory_is_kept_for_the_next_step_only_when_asked():
 
 # Twice the same training, each figure from start_peak/peak_since, with freed memory kept as the benchmark keeps it.
 TWO_PEAKS = """import json
-from shared.allocator import keep_freed_memory, peak_since, start_peak
+from shared.lab.allocator import keep_freed_memory, peak_since, start_peak
 from shared.batches import prepare
 from shared.config import Hyperparameters
 from shared.dataset import load_corpus
-from shared.runner import run
+from shared.lab.runner import run
 keep_freed_memory()
 hp = Hyperparameters(epochs=1).resolved("torch")  # the tutorial's dense batches: 0.79 GB an epoch
 batches = prepare(load_corpus(), hp)
@@ -77,7 +77,7 @@ def test_a_finished_tensorflow_run_gives_its_memory_back():
     import numpy as np
     import tensorflow as tf
 
-    from shared.allocator import give_back_freed_memory, host_mb
+    from shared.lab.allocator import give_back_freed_memory, host_mb
     from shared.config import Hyperparameters
     from shared.weights import initial_weights
     from tf_impl.model import build_model

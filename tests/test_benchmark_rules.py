@@ -59,7 +59,7 @@ def test_every_device_fed_clock_slices_its_own_batches(tiny_corpus, form):
     from tests.helpers import FRAMEWORKS_HERE
     from benchmarks.test_training import epoch_source
     from shared.fast import fits_before_the_clock
-    from shared.runner import implementation
+    from shared.lab.runner import implementation
     framework = FRAMEWORKS_HERE[0]
     impl = implementation(framework)
     placed = impl.resolve_device("cpu")
@@ -195,7 +195,7 @@ def test_a_warmed_up_case_trains_from_its_initial_weights_without_tracing_again(
 
     from benchmarks.cases import initial_of
     from benchmarks.test_training import read_back, warmed
-    from shared.runner import implementation
+    from shared.lab.runner import implementation
     impl = implementation(framework)
     placed = impl.resolve_device("cpu")
     hp = Hyperparameters(recipe="clean", form=form, batch_size=16, dropout=0.0, epochs=1).resolved(framework)
@@ -209,5 +209,5 @@ def test_a_warmed_up_case_trains_from_its_initial_weights_without_tracing_again(
     losses = read_back(impl.train_epoch(ready.model, ready.optimizer, ready.step, batches.epoch(0, ready.build)))
     if framework == "tf":
         assert ready.step.experimental_get_tracing_count() == traced  # no tracing inside the round
-    from shared.runner import run
+    from shared.lab.runner import run
     np.testing.assert_allclose(losses, run(framework, batches, hp, "cpu", quiet=True).step_losses, rtol=1e-5)

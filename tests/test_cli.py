@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.cli import main
+from shared.lab.cli import main
 from tests.helpers import FRAMEWORKS_HERE, TINY, needs
 
 RECORD_KEYS = {"framework", "recipe", "input", "init", "seed", "epochs", "batch_size", "lr", "categories",
@@ -130,7 +130,7 @@ def test_nan_loss_stops_with_the_step(capsys, tiny_env, tmp_path, framework):
 def test_errors_have_no_traceback_as_a_process(tmp_path, tiny_env):
     for args in (["train", "--framework", "torch", "--epochs", "0", "--out", "x.json"],
                  ["train", "--framework", FRAMEWORKS_HERE[0], "--archive", str(tmp_path), "--out", "x.json"]):
-        done = subprocess.run([sys.executable, "-m", "shared.cli", *args], capture_output=True, text=True,
+        done = subprocess.run([sys.executable, "-m", "shared.lab.cli", *args], capture_output=True, text=True,
                               cwd=tmp_path, env=tiny_env)
         assert done.returncode != 0 and "Traceback" not in done.stderr
         assert re.match(r"newsgroups-mlp( train)?: error: ", done.stderr.strip().splitlines()[-1])
@@ -165,7 +165,7 @@ def test_captured_step_without_a_gpu_is_one_line(capsys, tiny_env, tmp_path):
 
 # Six trainings in one fresh interpreter: --deterministic cannot be switched off again in TensorFlow, so not here.
 SIX_RUNS = """import sys
-from shared.cli import main
+from shared.lab.cli import main
 framework, tiny = sys.argv[1], sys.argv[2:]
 for form in ("dense", "sparse", "bag"):
     for run in ("a", "b"):
@@ -211,7 +211,7 @@ def test_no_archive_and_no_network_is_only_the_projects_line(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "NEWSGROUPS_ARCHIVE"}
     env.update(SCIKIT_LEARN_DATA=str(tmp_path / "empty"), https_proxy="http://127.0.0.1:9", http_proxy="http://127.0.0.1:9",
                HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9", no_proxy="", NO_PROXY="")
-    done = subprocess.run([sys.executable, "-m", "shared.cli", "train", "--framework", FRAMEWORKS_HERE[0], "--out", "x.json"],
+    done = subprocess.run([sys.executable, "-m", "shared.lab.cli", "train", "--framework", FRAMEWORKS_HERE[0], "--out", "x.json"],
                           capture_output=True, text=True, cwd=tmp_path, env=env)
     lines = [line for line in done.stderr.splitlines() if not re.match(r"^(I0000|W0000|WARNING: All log)", line)]
     assert done.returncode == 1 and len(lines) == 1, done.stderr
@@ -243,7 +243,7 @@ TF_START_UP = r"absl::InitializeLog|cudart_stub|port\.cc|oneDNN|cuda drivers|cuI
 def test_tensorflow_starts_quietly_unless_asked(tmp_path, tiny_env):
     """No line of TensorFlow's own before the project's: its libraries' start-up lines are held back, and
     NEWSGROUPS_VERBOSE=1 brings them back (so the check can fail)."""
-    args = [sys.executable, "-m", "shared.cli", "train", "--framework", "tf", *TINY, "--out", "run.json"]
+    args = [sys.executable, "-m", "shared.lab.cli", "train", "--framework", "tf", *TINY, "--out", "run.json"]
     quiet = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env=tiny_env)
     assert quiet.returncode == 0 and not re.search(TF_START_UP, quiet.stderr), quiet.stderr
     loud = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env={**tiny_env, "NEWSGROUPS_VERBOSE": "1"})
@@ -276,7 +276,7 @@ def test_ctrl_c_during_compare_keeps_finished_runs_and_leaves_no_temporary_file(
     # compare as the default, as at a terminal.
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        process = subprocess.Popen([sys.executable, "-m", "shared.cli", "compare", "--seed", "0-9", "--epochs", "40",
+        process = subprocess.Popen([sys.executable, "-m", "shared.lab.cli", "compare", "--seed", "0-9", "--epochs", "40",
                                     "--batch-size", "16", "--device", "cpu", "--out", str(out)],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=tiny_env)
     finally:
@@ -314,7 +314,7 @@ def test_a_compare_worker_killed_by_a_signal_is_named_with_the_signal(tmp_path, 
     import signal
     import time
     out = tmp_path / "compare"
-    process = subprocess.Popen([sys.executable, "-m", "shared.cli", "compare", "--seed", "0-1", "--epochs", "40",
+    process = subprocess.Popen([sys.executable, "-m", "shared.lab.cli", "compare", "--seed", "0-1", "--epochs", "40",
                                 "--batch-size", "16", "--device", "cpu", "--out", str(out)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=tiny_env)
     deadline, workers = time.monotonic() + 120, []
@@ -337,7 +337,7 @@ def test_ctrl_c_while_a_worker_starts_stops_it(monkeypatch):
     import multiprocessing.popen_spawn_posix
     import signal
     import time
-    from shared.runner import in_a_process_of_its_own
+    from shared.lab.runner import in_a_process_of_its_own
     launched, launch = [], multiprocessing.popen_spawn_posix.Popen._launch
 
     def launch_then_ctrl_c(popen, process):
@@ -353,7 +353,7 @@ def test_ctrl_c_while_a_worker_starts_stops_it(monkeypatch):
 
 def peak_mb_of(args, env, cwd):
     """(exit code, peak resident MB) of newsgroups-mlp run as a child process (the kernel's own count)."""
-    process = subprocess.Popen([sys.executable, "-m", "shared.cli", *args], stdout=subprocess.DEVNULL,
+    process = subprocess.Popen([sys.executable, "-m", "shared.lab.cli", *args], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, cwd=cwd, env=env)
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.cli import main
+from shared.lab.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN = "results/cpu-2core-epyc-headline/first"  # a kept run small enough to copy

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from shared.runner import MODULES
+from shared.lab.runner import MODULES
 from tests.helpers import needs
 
 
@@ -35,7 +35,7 @@ sys.meta_path[:] = [Hide(list(sys.meta_path))]"""
 
 def run_hiding(hidden, args, env, cwd):
     """newsgroups-mlp in a fresh interpreter where importing each module in `hidden` fails."""
-    code = f"{HIDE.format(hidden=hidden)}\nfrom shared.cli import main\nsys.exit(main({args!r}))"
+    code = f"{HIDE.format(hidden=hidden)}\nfrom shared.lab.cli import main\nsys.exit(main({args!r}))"
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=cwd)
 
 
@@ -62,9 +62,9 @@ def test_shared_imports_neither_framework(tmp_path):
 
 
 def test_the_cli_module_leaves_heavy_libraries_to_the_commands_that_use_them(tmp_path):
-    """Each of compare's runs starts a process that imports shared.cli (and unpickles its batches): scikit-learn,
+    """Each of compare's runs starts a process that imports shared.lab.cli (and unpickles its batches): scikit-learn,
     scipy.stats, matplotlib and pygments there would add over a second to each run."""
-    code = ("import sys, pickle, shared.cli, shared.batches\n"
+    code = ("import sys, pickle, shared.lab.cli, shared.batches\n"
             "print(sorted(m for m in ('sklearn', 'scipy.stats', 'matplotlib', 'pygments') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0 and done.stdout == "[]\n", done.stdout + done.stderr

@@ -8,7 +8,7 @@ import pytest
 from shared.batches import Bag, prepare
 from shared.config import Hyperparameters
 from shared.fast import padded_shape
-from shared.runner import PACKAGES
+from shared.lab.runner import PACKAGES
 from shared.weights import initial_weights
 from tests.helpers import needs
 
@@ -299,7 +299,7 @@ def test_tensorflows_fused_step_trains_like_pytorch(tiny_corpus, form):
     """TensorFlow's traced step with the fused Adam kernel against PyTorch's eager step (its Adam fused too), from
     the same weights on the same batches for two epochs, dropout off and ε too small for the two conventions to
     differ (see CONVENTION_FREE_EPS): the same losses."""
-    from shared.runner import run
+    from shared.lab.runner import run
     losses = {}
     for framework in ("torch", "tf"):
         hp = Hyperparameters(recipe="clean", form=form, step="fused", epochs=2, batch_size=16, dropout=0.0,
@@ -361,7 +361,7 @@ def test_every_form_and_step_agrees_through_a_tiny_training(tiny_corpus, framewo
     """Dense, sparse and bag input, the padded step XLA compiles and TensorFlow's fused Adam, over three epochs
     (dropout off).
     In TensorFlow this catches the IndexedSlices trap: bag's losses would leave dense's at step 2."""
-    from shared.runner import run
+    from shared.lab.runner import run
     losses = {}
     kinds = [("dense", "standard"), ("sparse", "standard"), ("bag", "standard")]
     kinds += [("bag", "captured"), *((form, "fused") for form in ("dense", "sparse", "bag"))] if framework == "tf" \
@@ -382,7 +382,7 @@ def test_same_seed_twice_gives_identical_losses(real_corpus, framework, form):
     sizes, where the kernels run on several threads; later epochs' shuffles and masks repeat in test_cli's
     --deterministic runs. TensorFlow's XLA steps draw dropout's masks unseeded; with --deterministic,
     --step auto leaves them (test_features)."""
-    from shared.runner import run
+    from shared.lab.runner import run
     hp = Hyperparameters(recipe="clean", form=form, epochs=1, seed=5, step="standard").resolved(framework)
     first, second = (run(framework, prepare(real_corpus, hp), hp, "cpu", quiet=True).step_losses for _ in range(2))
     assert first == second

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from shared.cli import main
+from shared.lab.cli import main
 from tests.helpers import FRAMEWORKS_HERE, needs
 
 TINY = ["--batch-size", "16", "--device", "cpu", "--repeats", "30"]

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from shared.cli import main
-from shared.report import FIGURES, verdict, write_report
-from shared.stats import ratio_over_processes
+from shared.lab.cli import main
+from shared.lab.report import FIGURES, verdict, write_report
+from shared.lab.stats import ratio_over_processes
 from tests.helpers import FRAMEWORKS_HERE, TINY
 
 SECTIONS = ("## Environment", "## Headline", "## Speed", "## Targets", "## Scaling", "## Accuracy", "## Figures")

@@ -12,8 +12,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from shared.cli import main
-from shared.side_by_side import (FAST_FROM, NAMES, ONE_SIDED, PACKAGES, ROOT, SECTIONS, SIDE_NAMES, implementation_files,
+from shared.lab.cli import main
+from shared.lab.side_by_side import (FAST_FROM, NAMES, ONE_SIDED, PACKAGES, ROOT, SECTIONS, SIDE_NAMES, implementation_files,
                                  mirrored_name, public_names, render)
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -69,7 +69,7 @@ def test_the_network_and_its_training_read_without_the_speed_machinery(framework
 
 def test_a_name_on_one_side_only_would_fail(tmp_path, monkeypatch):
     """The check above is real: a function added to one side breaks the mirror."""
-    import shared.side_by_side as sbs
+    import shared.lab.side_by_side as sbs
     for framework, package in PACKAGES.items():
         shutil.copytree(ROOT / package, tmp_path / package)
     with open(tmp_path / "tf_impl" / "train.py", "a") as file:
@@ -131,7 +131,7 @@ def test_page_has_every_section_with_both_columns(tmp_path, capsys):
 
 
 def test_page_is_built_from_the_current_source(tmp_path, monkeypatch):
-    import shared.side_by_side as sbs
+    import shared.lab.side_by_side as sbs
     assert "a fresh comment" not in render()
     for package in PACKAGES.values():
         shutil.copytree(ROOT / package, tmp_path / package)

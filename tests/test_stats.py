@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from shared.cli import comparison_table
-from shared.stats import (Ratio, agree, paired_difference, ratio_over_processes, sample_std, seeds_for_power,
+from shared.lab.cli import comparison_table
+from shared.lab.stats import (Ratio, agree, paired_difference, ratio_over_processes, sample_std, seeds_for_power,
                           spread_between_runs, unpaired_difference, with_spread_between_runs)
 
 # LESSONS §3: the clean recipe, seeds 0-4, per-seed test accuracy

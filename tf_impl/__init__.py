@@ -6,7 +6,7 @@ the benchmark and tests."""
 
 import os
 
-from shared.quiet import quiet_stderr, verbose
+from shared.lab.quiet import quiet_stderr, verbose
 
 # TensorFlow's C++ runtime logs to stderr: its libraries while they load (before any log level is read) and its
 # device probe, which on a machine without a GPU logs a failed CUDA call as an error. Both happen here, inside

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from shared.profiling import median_seconds
+from shared.lab.profiling import median_seconds
 from tf_impl.fast import masked_loss, padded_take
 from tf_impl.model import LAYERS, logits, load_weights, variables
 from tf_impl.train import compute_loss

@@ -7,8 +7,8 @@ import time
 import torch
 from torch import nn
 
-from shared.profiling import median_seconds
-from shared.quiet import quiet_stderr
+from shared.lab.profiling import median_seconds
+from shared.lab.quiet import quiet_stderr
 from torch_impl.fast import masked_loss
 from torch_impl.model import LAYERS, logits, load_weights
 from torch_impl.train import compute_loss

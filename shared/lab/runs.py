@@ -4,7 +4,7 @@ files of one machine are one run, its processes repeats of each other.
 A row here is one (machine, group, variant) with its rounds kept per process. The suite interleaves its
 variants round by round, writing one JSON row per round; here they are one row again. A ratio between two
 rows is taken in each process (median ÷ median), and its interval comes from those per-process ratios
-(shared/stats.py: ratio_over_processes), so it holds what moves between processes, not only between rounds.
+(shared/lab/stats.py: ratio_over_processes), so it holds what moves between processes, not only between rounds.
 """
 
 from collections import defaultdict
@@ -12,7 +12,7 @@ from collections import defaultdict
 import numpy as np
 
 from shared.errors import UserError
-from shared.stats import counts, ratio_over_processes, spread_between_runs, with_spread_between_runs
+from shared.lab.stats import counts, ratio_over_processes, spread_between_runs, with_spread_between_runs
 
 
 def variant(b):

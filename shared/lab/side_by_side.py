@@ -13,9 +13,9 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
-from shared.runner import PACKAGES
+from shared.lab.runner import PACKAGES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # The pieces the two sides name differently: PyTorch's are modules, TensorFlow's functions.
 NAMES = {"network": {"torch": "OurNet", "tf": "multilayer_perceptron"},
          "sparse layer": {"torch": "SparseLinear", "tf": "sparse_layer"},

@@ -12,7 +12,7 @@ import signal
 import sys
 
 from shared.errors import UserError
-from shared.record import RunRecord, library_versions, machine_info
+from shared.lab.record import RunRecord, library_versions, machine_info
 from shared.weights import initial_weights
 
 PACKAGES = {"torch": "torch_impl", "tf": "tf_impl"}

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import numpy as np
 
-from shared.allocator import keep_freed_memory
+from shared.lab.allocator import keep_freed_memory
 from shared.batches import prepare
 from shared.config import CLEAN_INIT, FORMS, FRAMEWORKS, STEP_NAMES, STEPS, Hyperparameters
 from shared.dataset import (ARCHIVE_ENV, REMOVABLE, TUTORIAL_CATEGORIES, carve_validation, load_corpus,
                             parse_categories, parse_remove)
 from shared.errors import UserError
-from shared.profiling import profile, profile_table
-from shared.record import check_writable, load_record, machine_info, save_record, write_atomically
-from shared.runner import implementation, in_a_process_of_its_own, installed_frameworks, run
-from shared.scaling import FRAMEWORK_NAMES
+from shared.lab.profiling import profile, profile_table
+from shared.lab.record import check_writable, load_record, machine_info, save_record, write_atomically
+from shared.lab.runner import implementation, in_a_process_of_its_own, installed_frameworks, run
+from shared.lab.scaling import FRAMEWORK_NAMES
 from shared.vocab import RECIPES
 from shared.weights import SCHEMES
 
@@ -191,9 +191,9 @@ def build_parser():
                              "between them, beyond their own processes' spread")
     report.set_defaults(handler=report_command)
 
-    docs = commands.add_parser("docs", help="write the docs' figures from the kept runs they quote (shared/docs.py)")
+    docs = commands.add_parser("docs", help="write the docs' figures from the kept runs they quote (shared/lab/docs.py)")
     docs.add_argument("--check", action="store_true", help="change nothing; fail if any figure differs from its source")
-    docs.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent,
+    docs.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[2],
                       help="the project folder holding README.md, LESSONS.md, docs/ and results/ (default: this one)")
     docs.set_defaults(handler=docs_command)
 
@@ -213,7 +213,7 @@ def hyperparameters(args, seed, init=None):
 def start_frameworks(frameworks, args):
     """Thread counts first (TensorFlow fixes them when it starts), then fail early on a missing device or a
     step this device cannot run; returns each framework's device kind, 'cpu' or 'gpu', for --step auto.
-    Both run with freed host memory kept for reuse (shared/allocator.py)."""
+    Both run with freed host memory kept for reuse (shared/lab/allocator.py)."""
     keep_freed_memory()
     kinds = {}
     for framework in frameworks:
@@ -264,7 +264,7 @@ def compare_command(args):
     records = {framework: [load_record(args.out / f"{framework}-seed{seed}.json") for seed in args.seed]
                for framework in FRAMEWORKS}
     print(comparison_table(records["torch"], records["tf"]))
-    from shared.report import write_report
+    from shared.lab.report import write_report
     report, _ = write_report([args.out], args.out)
     print(f"records and {report.name} -> {args.out}/")
 
@@ -295,7 +295,7 @@ def profile_command(args):
 
 def report_command(args):
     check_writable(args.out)
-    from shared.report import write_report
+    from shared.lab.report import write_report
     report, reproduced = write_report(args.inputs, args.out, args.against, args.history)
     print(f"report -> {report}")
     if reproduced:
@@ -303,7 +303,7 @@ def report_command(args):
 
 
 def docs_command(args):
-    from shared.docs import update_docs
+    from shared.lab.docs import update_docs
     count, stale = update_docs(args.root, check=args.check)
     if args.check and stale:
         for where in stale:
@@ -317,7 +317,7 @@ def docs_command(args):
 def comparison_table(torch_runs, tf_runs):
     """Side by side: means (± sample std over seeds when there are several), the paired difference in
     accuracy with its interval, and how far the loss curves part."""
-    from shared.stats import paired_difference
+    from shared.lab.stats import paired_difference
 
     evaluated = torch_runs[0].evaluated_on.split()[0]
     rows = [(f"{evaluated} accuracy", "{:.4f}", lambda r: r.test_accuracy),
@@ -354,7 +354,7 @@ def steady_epoch(record):
 
 def mean_and_spread(values, fmt="{:.4f}"):
     """'mean ± sample std' over seeds, as compare prints a cell; the value alone for one seed."""
-    from shared.stats import sample_std
+    from shared.lab.stats import sample_std
     text = fmt.format(np.mean(values))
     return text + (f" ± {fmt.format(sample_std(values))}" if len(values) > 1 else "")
 
@@ -378,7 +378,7 @@ def agreeing_steps(diffs, rtol):
 
 def side_by_side_command(args):
     check_writable(args.out.parent)
-    from shared.side_by_side import render
+    from shared.lab.side_by_side import render
     write_atomically(args.out, render())
     print(f"side-by-side view -> {args.out}")
 

@@ -58,10 +58,10 @@ def point_ratio(a, b):
     """The Ratio of two scaling points' seconds (a ÷ b): per process where both ran in the same processes of one
     run, else Welch's t on the two sides' per-process log medians (two machines share no process); None where
     either side has fewer than two processes, so no interval."""
-    from scipy import stats  # where used: shared.cli imports this module, and each run of compare imports that
+    from scipy import stats  # where used: shared.lab.cli imports this module, and each run of compare imports that
 
-    from shared.runs import ratio
-    from shared.stats import LEVEL, Ratio
+    from shared.lab.runs import ratio
+    from shared.lab.stats import LEVEL, Ratio
     if a["machine"] == b["machine"]:
         return ratio(a, b)
     logs = [np.log([np.median(p["data"]) for p in side["processes"]]) for side in (a, b)]

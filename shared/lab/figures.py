@@ -6,7 +6,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from shared.scaling import AXIS_NAMES, FRAMEWORK_NAMES, line_name, lines  # noqa: E402
+from shared.lab.scaling import AXIS_NAMES, FRAMEWORK_NAMES, line_name, lines  # noqa: E402
 
 FIGURES = ("loss_curves.png", "epoch_times.png", "accuracy_per_seed.png")
 COLOURS = {"torch": "tab:red", "tf": "tab:blue", "sklearn": "tab:green", "linear": "tab:gray",

@@ -29,7 +29,7 @@ import shlex
 from pathlib import Path
 
 from shared.errors import UserError
-from shared.record import write_atomically
+from shared.lab.record import write_atomically
 
 BLOCK = re.compile(r"<!-- docs: (.*?) -->(.*?)<!-- /docs -->", re.S)
 DOC_FILES = ("README.md", "LESSONS.md", "results/README.md", "docs/*.md")
@@ -56,7 +56,7 @@ class Sources:
     def table(self, source, name):
         key = source, self.history
         if key not in self.tables:
-            from shared.report import load_inputs, report_tables
+            from shared.lab.report import load_inputs, report_tables
             benches, records = load_inputs([self.path(source)])
             commits = sorted({b.get("commit_info", {}).get("id", "?")[:7] for b in benches})
             self.tables[key] = (report_tables(benches, records, [self.path(h) for h in self.history]),
@@ -76,7 +76,7 @@ class Sources:
 
 
 def table_block(sources, source, name, columns=None, prefix=""):
-    from shared.report import markdown_table
+    from shared.lab.report import markdown_table
     (header, rows), machine, commits = sources.table(source, name)
     if columns:
         wanted = columns.split(",")
@@ -115,7 +115,7 @@ def figure_block(sources, file, key, scale="1", spec="g"):
 def reproduction_block(sources, run, earlier):
     """Whether `run` reproduces `earlier`: the report's Reproduction table (`report RUN --against EARLIER`) and its
     last line."""
-    from shared.report import load_inputs, markdown_table, merged_with_history, reproduction_section
+    from shared.lab.report import load_inputs, markdown_table, merged_with_history, reproduction_section
     tables = {}
     now, then = merged_with_history([load_inputs([sources.path(name)])[0] for name in (run, earlier)],
                                     [sources.path(h) for h in sources.history])
@@ -127,7 +127,7 @@ def reproduction_block(sources, run, earlier):
 
 
 def compare_runs(sources, folder):
-    from shared.record import load_record
+    from shared.lab.record import load_record
     runs = {f: sorted((load_record(p) for p in sources.path(folder).glob(f"{f}-seed*.json")), key=lambda r: r.seed)
             for f in ("torch", "tf")}
     if not runs["torch"] or [r.seed for r in runs["torch"]] != [r.seed for r in runs["tf"]]:
@@ -136,14 +136,14 @@ def compare_runs(sources, folder):
 
 
 def compare_block(sources, folder):
-    from shared.cli import comparison_table
+    from shared.lab.cli import comparison_table
     runs = compare_runs(sources, folder)
     return f"\n```\n{comparison_table(runs['torch'], runs['tf'])}\n```\n"
 
 
 def accuracy_block(sources, folder, framework):
     """A framework's test accuracy in a compare run, as compare prints it: mean ± sample std over the seeds."""
-    from shared.cli import mean_and_spread
+    from shared.lab.cli import mean_and_spread
     runs = compare_runs(sources, folder).get(framework)
     if runs is None:
         raise UserError(f"accuracy takes torch or tf, not {framework!r}")
@@ -152,7 +152,7 @@ def accuracy_block(sources, folder, framework):
 
 def agree_block(sources, folder):
     """For how many steps a compare run's two loss curves stay within 0.1 %, over its seeds: 'N-M of T steps'."""
-    from shared.cli import agreeing_span
+    from shared.lab.cli import agreeing_span
     runs = compare_runs(sources, folder)
     return f"{agreeing_span(runs['torch'], runs['tf'])} steps"
 
@@ -193,7 +193,7 @@ def generated(sources, spec, where):
     try:
         inspect.signature(KINDS[words[0]]).bind(sources, *words[1:])
     except TypeError:
-        raise UserError(f"{where}: {spec!r} has the wrong number of arguments (shared/docs.py says each kind's)") from None
+        raise UserError(f"{where}: {spec!r} has the wrong number of arguments (shared/lab/docs.py says each kind's)") from None
     try:
         return KINDS[words[0]](sources, *words[1:])
     except UserError as error:

@@ -1,7 +1,7 @@
 """report.md and its figures, from pytest-benchmark JSON files (one or more machines, each machine's files the
-processes of one run: shared/runs.py) and/or run records; with --against, whether an earlier run's
+processes of one run: shared/lab/runs.py) and/or run records; with --against, whether an earlier run's
 TensorFlow ÷ PyTorch ratios are reproduced; with --history, other runs of the machine whose spread between
-runs each TensorFlow ÷ PyTorch interval takes in (shared/stats.py).
+runs each TensorFlow ÷ PyTorch interval takes in (shared/lab/stats.py).
 
 Everything in the report comes from its inputs (no clock, no look at this machine), so the same
 inputs give the same files.
@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from shared.errors import UserError
-from shared.figures import FIGURES, accuracy_figure, epoch_figure, loss_figure, scaling_figure
-from shared.record import record_from, write_atomically
-from shared.runs import (auto_row, median_seed_seconds, merged_rows, process_counts, ratio, seed_ratio, tf_over_torch,
+from shared.lab.figures import FIGURES, accuracy_figure, epoch_figure, loss_figure, scaling_figure
+from shared.lab.record import record_from, write_atomically
+from shared.lab.runs import (auto_row, median_seed_seconds, merged_rows, process_counts, ratio, seed_ratio, tf_over_torch,
                          variant, with_spreads)
-from shared.scaling import AXES, FRAMEWORK_NAMES, crossovers, slopes
-from shared.stats import agree, paired_difference, sample_std, unpaired_difference
+from shared.lab.scaling import AXES, FRAMEWORK_NAMES, crossovers, slopes
+from shared.lab.stats import agree, paired_difference, sample_std, unpaired_difference
 
 CLEAN_GROUP = "train-epoch bag cpu 3-groups"  # the clean recipe's own form
 DENSE_GROUP = "train-epoch dense cpu 3-groups"
