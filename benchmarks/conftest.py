@@ -262,12 +262,12 @@ def memory():
 
     def start(impl=None, placed=None):
         # what the device holds now (the variants of the group built before this one) is not this case's
-        state.update(impl=impl, placed=placed, start=start_peak(), held=impl and impl.reset_peak_memory(placed))
+        state.update(impl=impl, placed=placed, start=start_peak(), held=impl and impl.measure.reset_peak_memory(placed))
 
     def stop():
         state["found"] = {"peak_host_mb": peak_since(state["start"])}
         if state["impl"] is not None:
-            state["found"]["peak_device_mb"] = state["impl"].peak_memory_mb(state["placed"], state["held"])
+            state["found"]["peak_device_mb"] = state["impl"].measure.peak_memory_mb(state["placed"], state["held"])
 
     return SimpleNamespace(start=start, stop=stop, peaks=lambda: state["found"])
 

@@ -11,7 +11,7 @@ from benchmarks.cases import (VARIANTS, describe, framework_or_skip, fresh_model
                               skip_without_memory, timed, warm_up)
 from benchmarks.peers import (adam_floor_seconds, linear_baseline, mlp_accuracy, mlp_classifier, mlp_epoch,
                               n_parameters)
-from shared.fast import fits_before_the_clock
+from shared.batches import made_at_once
 
 TARGET = 0.97  # time-to-accuracy target on the 3 groups: what the clean recipe reaches in every seed
 METADATA = ("headers", "footers", "quotes")
@@ -36,8 +36,8 @@ def epoch_source(impl, batches, placed, hp, feed):
     copied in each step."""
     if feed == "host":
         host = batches.epoch(0)
-        prebuilt = fits_before_the_clock(batches)
-        return (lambda: (impl.to_tensors(x, y, placed) for x, y in (host if prebuilt else batches.epoch(0)))), prebuilt
+        prebuilt = made_at_once(batches)
+        return (lambda: (impl.fast.to_tensors(x, y, placed) for x, y in (host if prebuilt else batches.epoch(0)))), prebuilt
     build = impl.feeder(batches, placed, hp.step)
     return (lambda: (build(rows) for rows in batches.epoch_rows(0))), False
 
@@ -51,7 +51,7 @@ def optimizer_floor(impl, placed, batches, hp, settings, device):
     n_params = n_parameters(batches.features.vocab_size, hp.hidden, batches.n_classes)
     if (n_params, device) not in FLOORS:
         one_step = (lambda: adam_floor_seconds(n_params, 1, settings.threads)) if device == "cpu" else \
-            (lambda: impl.adam_floor_seconds(n_params, placed))
+            (lambda: impl.measure.adam_floor_seconds(n_params, placed))
         FLOORS[n_params, device] = min(one_step() for _ in range(3))
     return FLOORS[n_params, device] * batches.steps_per_epoch
 
@@ -138,7 +138,7 @@ def epoch_case(problems, memory, settings, variant, form, device, categories, ro
         clock = "scikit-learn slicing each batch from the host's CSR matrix, and the steps"
     else:
         hp, batches = problems(form, categories, framework=framework, step=step)
-        skip_without_memory(hp, batches, prebuilt=feed == "host" and fits_before_the_clock(batches))
+        skip_without_memory(hp, batches, prebuilt=feed == "host" and made_at_once(batches))
         impl, placed = framework_or_skip(framework, device)
         memory.start(impl, placed)
         model, optimizer, train_step = fresh_model(impl, hp, batches, placed)
@@ -236,7 +236,7 @@ def warmed(impl, placed):
         read_back(impl.train_epoch(model, optimizer, step, [build(rows[0]), build(rows[-1])]))
         impl.evaluate(model, batches, placed)
         seconds = time.perf_counter() - start
-        impl.reset(model, optimizer, initial_of(hp, batches))
+        impl.measure.reset(model, optimizer, initial_of(hp, batches))
         impl.seed_randomness(hp.seed)
         return SimpleNamespace(model=model, optimizer=optimizer, step=step, build=build, seconds=seconds)
     return ready

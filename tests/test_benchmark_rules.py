@@ -58,14 +58,14 @@ def test_every_device_fed_clock_slices_its_own_batches(tiny_corpus, form):
     step can do no other), whether or not they would fit before it; host-fed ones are made before it where they fit."""
     from tests.helpers import FRAMEWORKS_HERE
     from benchmarks.test_training import epoch_source
-    from shared.fast import fits_before_the_clock
+    from shared.batches import made_at_once
     from shared.lab.runner import implementation
     framework = FRAMEWORKS_HERE[0]
     impl = implementation(framework)
     placed = impl.resolve_device("cpu")
     hp = Hyperparameters(recipe="clean", form=form, batch_size=16).resolved(framework)
     batches = prepare(tiny_corpus, hp)
-    assert fits_before_the_clock(batches)
+    assert made_at_once(batches)
     epoch, prebuilt = epoch_source(impl, batches, placed, hp, "device")
     made = epoch()
     assert not prebuilt and not isinstance(made, list)  # a generator: each batch made as the loop asks, in the clock

@@ -5,7 +5,7 @@ import pytest
 import scipy.sparse as sp
 
 from shared.batches import batch_indices, get_batch, prepare
-from shared.fast import capacity, padded_shape, padding
+from shared.padding import capacity, padded_shape, padding
 from shared.config import Hyperparameters
 from shared.vocab import tutorial_vocabulary, vectorize
 from shared.weights import SCHEMES, initial_weights
@@ -195,13 +195,13 @@ def test_auto_takes_each_frameworks_fastest_step_and_a_seeded_one_when_asked():
     assert Hyperparameters(recipe="clean", step="captured", deterministic=True).resolved("tf").step == "captured"
 
 
-def test_every_epoch_has_all_its_batches_where_they_are_made_inside_the_clock(tiny_corpus, monkeypatch):
-    """Unshuffled epochs made before the clock are made once and reused; made batch by batch inside it (the
-    dense tutorial on all 20 groups), each epoch makes its own."""
-    import shared.fast
+def test_every_epoch_has_all_its_batches_where_they_are_made_one_at_a_time(tiny_corpus, monkeypatch):
+    """Unshuffled epochs made at once are made once and reused; made batch by batch (the dense tutorial on all
+    20 groups), each epoch makes its own."""
+    import shared.batches
     hp = Hyperparameters(recipe="tutorial", batch_size=16, epochs=3).resolved("torch")
     batches = prepare(tiny_corpus, hp)
-    for prebuilt in (shared.fast.PREBUILT_BYTES, 0):
-        monkeypatch.setattr(shared.fast, "PREBUILT_BYTES", prebuilt)
+    for prebuilt in (shared.batches.AT_ONCE_BYTES, 0):
+        monkeypatch.setattr(shared.batches, "AT_ONCE_BYTES", prebuilt)
         epochs = [[y for _, y in epoch] for epoch in batches.every_epoch(batches.host_batch)]
         assert len(epochs) == 3 and all(len(epoch) == batches.steps_per_epoch for epoch in epochs), prebuilt

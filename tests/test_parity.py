@@ -7,7 +7,7 @@ import pytest
 
 from shared.batches import Bag, prepare
 from shared.config import Hyperparameters
-from shared.fast import padded_shape
+from shared.padding import padded_shape
 from shared.lab.runner import PACKAGES
 from shared.weights import initial_weights
 from tests.helpers import needs

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from shared.lab.cli import comparison_table
+from shared.lab.comparison import comparison_table
 from shared.lab.stats import (Ratio, agree, paired_difference, ratio_over_processes, sample_std, seeds_for_power,
                           spread_between_runs, unpaired_difference, with_spread_between_runs)
 

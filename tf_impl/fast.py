@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from shared.batches import Bag
 from shared.errors import UserError
-from shared.fast import padded_shape, padding
+from shared.padding import padded_shape, padding
 from tf_impl.data import take
 from tf_impl.model import logits, variables
 

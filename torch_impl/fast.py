@@ -10,7 +10,7 @@ from torch import nn
 
 from shared.batches import Bag
 from shared.errors import UserError
-from shared.fast import padded_shape, padding
+from shared.padding import padded_shape, padding
 from torch_impl.data import take
 from torch_impl.model import logits, variables
 

@@ -29,6 +29,7 @@ import shlex
 from pathlib import Path
 
 from shared.errors import UserError
+from shared.lab.comparison import agreeing_span, comparison_table, mean_and_spread
 from shared.lab.record import write_atomically
 
 BLOCK = re.compile(r"<!-- docs: (.*?) -->(.*?)<!-- /docs -->", re.S)
@@ -136,14 +137,12 @@ def compare_runs(sources, folder):
 
 
 def compare_block(sources, folder):
-    from shared.lab.cli import comparison_table
     runs = compare_runs(sources, folder)
     return f"\n```\n{comparison_table(runs['torch'], runs['tf'])}\n```\n"
 
 
 def accuracy_block(sources, folder, framework):
     """A framework's test accuracy in a compare run, as compare prints it: mean ± sample std over the seeds."""
-    from shared.lab.cli import mean_and_spread
     runs = compare_runs(sources, folder).get(framework)
     if runs is None:
         raise UserError(f"accuracy takes torch or tf, not {framework!r}")
@@ -152,7 +151,6 @@ def accuracy_block(sources, folder, framework):
 
 def agree_block(sources, folder):
     """For how many steps a compare run's two loss curves stay within 0.1 %, over its seeds: 'N-M of T steps'."""
-    from shared.lab.cli import agreeing_span
     runs = compare_runs(sources, folder)
     return f"{agreeing_span(runs['torch'], runs['tf'])} steps"
 

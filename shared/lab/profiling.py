@@ -45,12 +45,12 @@ def profile(framework, batches, hp, device, trace_folder, repeats=20):
     optimizer = impl.make_optimizer(model, hp)
     step = impl.make_train_step(hp.step, placed)
     batch = next(iter(batches.epoch(0, impl.feeder(batches, placed, hp.step))))
-    measured = impl.step_parts(model, optimizer, step, batch, hp.step, placed, repeats)
+    measured = impl.measure.step_parts(model, optimizer, step, batch, hp.step, placed, repeats)
     seconds = {"forward": measured["forward"], "backward": measured["forward + backward"] - measured["forward"],
                "update": measured["update"],
                "rest": measured["step"] - measured["forward + backward"] - measured["update"],
                "step": measured["step"]}
-    operations, trace = impl.top_operations(lambda: step(model, optimizer, *batch), placed, trace_folder)
+    operations, trace = impl.measure.top_operations(lambda: step(model, optimizer, *batch), placed, trace_folder)
     return {"framework": framework, "step": hp.step, "step_name": STEP_NAMES[framework][hp.step],
             "device": impl.device_name(placed), "repeats": repeats, "measured_seconds": measured, "seconds": seconds,
             "top_operations": [{"name": name, "ms": ms} for name, ms in operations], "trace": trace and str(trace),

@@ -12,6 +12,7 @@ import signal
 import sys
 
 from shared.errors import UserError
+from shared.lab.quiet import quiet_stderr, verbose
 from shared.lab.record import RunRecord, library_versions, machine_info
 from shared.weights import initial_weights
 
@@ -20,9 +21,19 @@ MODULES = {"torch": "torch", "tf": "tensorflow"}  # what each imports, and insta
 
 
 def implementation(framework):
-    """The torch_impl or tf_impl package, or a clear error when its framework is not installed."""
+    """The torch_impl or tf_impl package, its speed forms (`.fast`) and its measuring (`.measure`) loaded with it,
+    or a clear error when its framework is not installed. What the framework prints while it loads is kept off
+    stderr (quiet.py)."""
+    if framework == "tf" and not verbose():
+        # TensorFlow's C++ runtime reads its log level once, as it loads: its information and warnings are hidden
+        # from then on, its errors still reach the user.
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
-        return importlib.import_module(PACKAGES[framework])
+        with quiet_stderr():
+            package = importlib.import_module(PACKAGES[framework])
+            for part in ("fast", "measure"):
+                importlib.import_module(f"{PACKAGES[framework]}.{part}")
+        return package
     except ImportError as error:
         raise UserError(f"--framework {framework} needs {MODULES[framework]}, which does not import here "
                         f"({error})") from None

@@ -114,7 +114,7 @@ SECTIONS = [
     ("One shape for every batch", "fast.py", ["pad", "Rows", "captured_feeder", "padded_take", "masked_loss",
                                               "padded_step"],
      "A padded batch has the run's fullest batch's number of word entries (computed from the seed's batch order "
-     "before training, <code>shared/fast.py</code>) and a full batch's number of posts. Extra entries have value "
+     "before training, <code>shared/padding.py</code>) and a full batch's number of posts. Extra entries have value "
      "0, so they add nothing; extra posts are masked out of the loss, whose mean is over the real posts only. "
      "Same loss and gradients as unpadded (tested). TensorFlow's feeder hands the step the batch's rows, padded "
      "to a full batch with rows past the corpus' last post (XLA's gather reads them as empty posts), and "

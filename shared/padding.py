@@ -1,21 +1,8 @@
-"""Making it fast, the framework-free part: when an epoch's batches are built before its clock starts,
-and the one shape a padded batch is given so that a captured or XLA-compiled step sees the same shapes
-every step. Neither changes what is computed: the padded step gives the unpadded loss and gradients
-(tests/test_parity.py)."""
+"""The speed forms' framework-free part: the one shape a padded bag is given, so that a captured or
+XLA-compiled step sees the same shapes every step. Padding does not change what is computed: the padded
+step gives the unpadded loss and gradients (tests/test_parity.py)."""
 
 import numpy as np
-
-# Dense epochs up to this size are built before the epoch clock starts; larger ones (the tutorial
-# vocabulary over all 20 groups is 591,946 words: 27 GB an epoch) are densified batch by batch
-# inside the clock, the same way for both frameworks.
-PREBUILT_BYTES = 2 * 2**30
-
-
-def fits_before_the_clock(batches):
-    """Whether a whole epoch of `batches` (a shared.batches.Batches) is made before its clock starts."""
-    features = batches.features.train
-    return batches.form != "dense" or features.shape[0] * batches.features.vocab_size * 4 <= PREBUILT_BYTES
-
 
 def capacity(features, batches):
     """The most word entries in any of `batches` (arrays of row indices): the size a padded bag is
