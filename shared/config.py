@@ -5,7 +5,8 @@ from dataclasses import dataclass, replace
 from shared.dataset import TUTORIAL_CATEGORIES
 from shared.errors import UserError
 
-FRAMEWORKS = ("torch", "tf")
+FRAMEWORKS = ("torch", "tf")  # the ids: in flags, records and file names
+FRAMEWORK_NAMES = {"torch": "PyTorch", "tf": "TensorFlow"}  # the names: in tables, figures and pages
 FORMS = ("dense", "sparse", "bag")  # the input form: what the first layer reads (shared/batches.py)
 # How a training step runs: each framework's standard way, with Adam fused (one kernel per tensor), compiled,
 # or captured whole with the same shapes every step (a padded batch). What each is in each framework:

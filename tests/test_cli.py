@@ -254,8 +254,8 @@ def test_tensorflow_starts_quietly_unless_asked(tmp_path, tiny_env):
 @needs("tf")
 def test_tensorflows_own_errors_still_reach_the_user(tmp_path):
     """The start-up lines are held back, not TensorFlow's errors: one forced through its C++ logger (as
-    tf.print writes to the error log) is on stderr after the project's import, and a warning is not."""
-    forced = ("import tf_impl, tensorflow as tf\n"
+    tf.print writes to the error log) is on stderr after the lab has imported tf_impl, and a warning is not."""
+    forced = ("from shared.lab.runner import implementation; implementation('tf'); import tensorflow as tf\n"
               "tf.print('forced error', output_stream=tf.compat.v1.logging.error)\n"
               "tf.print('forced warning', output_stream=tf.compat.v1.logging.warning)\n")
     done = subprocess.run([sys.executable, "-c", forced], capture_output=True, text=True, cwd=Path(__file__).parent.parent,

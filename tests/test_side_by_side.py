@@ -13,8 +13,9 @@ from html.parser import HTMLParser
 import pytest
 
 from shared.lab.cli import main
-from shared.lab.side_by_side import (FAST_FROM, NAMES, ONE_SIDED, PACKAGES, ROOT, SECTIONS, SIDE_NAMES, implementation_files,
-                                 mirrored_name, public_names, render)
+from shared.config import FRAMEWORK_NAMES
+from shared.lab.side_by_side import (FAST_FROM, NAMES, ONE_SIDED, PACKAGES, ROOT, SECTIONS, implementation_files,
+                                     mirrored_name, public_names, render, source_of)
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -40,9 +41,9 @@ def test_every_public_name_is_on_the_page_once_and_in_file_order():
         assert len(set(shown)) == len(shown)
 
 
-LEARNER_ORDER = ["The network", "First layer: dense, sparse or a bag of words", "Weights in, logits out",
-                 "The loss and Adam", "One training step", "The training loop", "Batches made where the model runs",
-                 "Evaluation", "Threads, determinism and devices"]
+LEARNER_ORDER = ["Batches made where the model runs", "The network", "First layer: dense, sparse or a bag of words",
+                 "Weights in, logits out", "The loss and Adam", "One training step", "The training loop", "Evaluation",
+                 "Threads, determinism and devices"]
 SPEED_FILES = ("fast.py", "measure.py")
 
 
@@ -80,47 +81,67 @@ def test_a_name_on_one_side_only_would_fail(tmp_path, monkeypatch):
 
 
 class Sections(HTMLParser):
-    """Collects, per <section>, the text of its torch and tf columns."""
+    """Collects, per <section>: the text of its torch and tf code cells, its rows (each side's text and whether
+    the row is marked as differing), its header links, whether its explanation came before its code, and whether
+    it sits in the folded speed part."""
 
     def __init__(self):
         super().__init__()
-        self.sections, self.column, self.in_code, self.links = [], None, False, []
+        self.sections, self.cell, self.links, self.folded = [], None, [], False
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "section":
-            self.sections.append({"id": attrs["id"], "torch": "", "tf": ""})
         classes = (attrs.get("class") or "").split()
-        if tag == "div" and "side" in classes:
-            self.column = classes[1]
-        if tag == "pre":
-            self.in_code = True
+        if tag == "details":
+            self.folded = True
+        if tag == "section":
+            self.sections.append({"id": attrs["id"], "torch": "", "tf": "", "rows": [], "heads": [], "folded": self.folded,
+                                  "why_first": None})
+        if tag == "p" and "why" in classes and self.sections and self.sections[-1]["why_first"] is None:
+            self.sections[-1]["why_first"] = True
+        if tag == "table" and self.sections and self.sections[-1]["why_first"] is None:
+            self.sections[-1]["why_first"] = False
+        if tag == "tr" and self.sections:
+            self.sections[-1]["rows"].append({"differs": "differs" in classes, "torch": "", "tf": ""})
+        if tag == "td" and "code" in classes:
+            self.cell = classes[1]
         if tag == "a":
             self.links.append(attrs.get("href"))
+            if self.sections:
+                self.sections[-1]["heads"].append(attrs.get("href"))
         if tag in ("link", "script", "img") and re.match(r"https?:", attrs.get("href") or attrs.get("src") or ""):
             raise AssertionError(f"the page reaches out to the network: {attrs}")
 
     def handle_data(self, data):
-        if self.in_code:
-            self.sections[-1][self.column] += data
+        if self.cell:
+            self.sections[-1][self.cell] += data
+            self.sections[-1]["rows"][-1][self.cell] += data
 
     def handle_endtag(self, tag):
-        if tag == "pre":
-            self.in_code = False
+        if tag == "td" and self.cell:
+            self.sections[-1][self.cell] += "\n"
+            self.cell = None
+        if tag == "details":
+            self.folded = False
+
+
+def read_page(text):
+    page = Sections()
+    page.feed(text)
+    return page
 
 
 def test_page_has_every_section_with_both_columns(tmp_path, capsys):
     out = tmp_path / "view.html"
     assert main(["side-by-side", "--out", str(out)]) == 0
-    page = Sections()
-    page.feed(out.read_text())
+    page = read_page(out.read_text())
     assert [s["id"] for s in page.sections] == [f"s{n}" for n in range(1, len(SECTIONS) + 1)]
     assert all(f"#{s['id']}" in page.links for s in page.sections)
     for section, (_, _, names, _) in zip(page.sections, SECTIONS):
         for framework in ("torch", "tf"):
             for name in names:
                 if ONE_SIDED.get(name, framework) != framework:  # the empty side names the side that has it
-                    assert f"{name}: {SIDE_NAMES[ONE_SIDED[name]]} only" in section[framework]
+                    assert f"{name}: {FRAMEWORK_NAMES[ONE_SIDED[name]]} only" in section[framework]
                     continue
                 shown = NAMES[name][framework] if name in NAMES else name
                 assert re.search(rf"\b(def|class) {shown}\b|^{shown} =", section[framework], re.M), (shown, framework)
@@ -128,6 +149,43 @@ def test_page_has_every_section_with_both_columns(tmp_path, capsys):
     assert "Rows: TensorFlow only" in rows["torch"] and "PyTorch only" not in rows["torch"]
     step = next(s for s, (title, *_) in zip(page.sections, SECTIONS) if title == "One training step")
     assert "def train_step" in step["torch"] and "GradientTape" in step["tf"] and "IndexedSlices" in step["tf"]
+
+
+def test_the_lesson_comes_first_then_the_speed_forms_folded():
+    """Read from the page: every lesson section comes before any speed section, which all sit in the folded part;
+    each section says what differs before it shows the code."""
+    page = read_page(render())
+    speed = [n for n, (_, file, names, _) in enumerate(SECTIONS) if file in SPEED_FILES or names == ["make_train_step"]]
+    assert speed and all(n >= FAST_FROM for n in speed) and min(speed) == FAST_FROM
+    assert [s["folded"] for s in page.sections] == [n >= FAST_FROM for n in range(len(SECTIONS))]
+    assert all(s["why_first"] for s in page.sections)
+
+
+def test_the_rows_where_the_frameworks_differ_are_marked():
+    """Lines the same on both sides share an unmarked row; a line on one side only, or unlike its neighbour, is
+    marked."""
+    page = read_page(render())
+    step = page.sections[[title for title, *_ in SECTIONS].index("One training step")]
+    rows = [(r["torch"].strip(), r["tf"].strip(), r["differs"]) for r in step["rows"] if r["torch"] or r["tf"]]
+    assert ("def train_step(model, optimizer, x, y):", "def train_step(model, optimizer, x, y):", False) in rows
+    assert any(t == "loss.backward()" and differs for t, _, differs in rows)
+    assert any("GradientTape" in f and differs for t, f, differs in rows)
+    assert all(differs == (t != f) for t, f, differs in rows)  # marked exactly where the two texts differ
+
+
+def test_each_section_links_its_files_and_their_lines(tmp_path):
+    """Each side's header links to its file, relative to where the page is written, and names the lines shown,
+    which are the lines of the file."""
+    out = tmp_path / "pages"
+    page_text = render(out)
+    for (title, file, names, _), section in zip(SECTIONS, read_page(page_text).sections):
+        for framework, package in PACKAGES.items():
+            assert os.path.relpath(ROOT / package / file, out) in section["heads"], title
+            shown = [n for n in names if ONE_SIDED.get(n, framework) == framework]
+            if shown:
+                first, lines = source_of(framework, file, shown[0])
+                assert f"{package}/{file}</a>, line" in page_text and f"{first}" in page_text
+                assert (ROOT / package / file).read_text().splitlines()[first - 1] == lines[0]
 
 
 def test_page_is_built_from_the_current_source(tmp_path, monkeypatch):
@@ -143,14 +201,17 @@ def test_page_is_built_from_the_current_source(tmp_path, monkeypatch):
 
 # Appended to a copy of the page by the browser test only: measures what a reader sees at 1280 px.
 LAYOUT_PROBE = """<script>
+const lesson = document.getElementById('fast').getBoundingClientRect().top + window.scrollY;
+document.getElementById('fast').open = true;
 const result = [...document.querySelectorAll('section')].map(s => {
-  const sides = [...s.querySelectorAll('.side')];
-  return {id: s.id, columns: sides.length,
-          filled: sides.map(d => d.querySelector('pre').innerText.trim().length),
-          clipped: sides.some(d => { const r = d.getBoundingClientRect(), p = d.querySelector('pre');
-                                     return r.left < 0 || r.right > window.innerWidth || p.scrollWidth > p.clientWidth + 1; })};
+  const cells = side => [...s.querySelectorAll('td.code.' + side)];
+  return {id: s.id, columns: s.querySelectorAll('th').length,
+          filled: ['torch', 'tf'].map(side => cells(side).map(c => c.innerText).join('').trim().length),
+          clipped: [...s.querySelectorAll('table')].some(t => { const r = t.getBoundingClientRect();
+                     return r.left < 0 || r.right > window.innerWidth; }) ||
+                   [...s.querySelectorAll('td.code')].some(c => c.scrollWidth > c.clientWidth + 1)};
 });
-document.body.setAttribute('data-layout', JSON.stringify({width: window.innerWidth, sections: result}));
+document.body.setAttribute('data-layout', JSON.stringify({width: window.innerWidth, lesson: lesson, sections: result}));
 </script>"""
 
 
@@ -177,6 +238,7 @@ def test_page_in_a_real_browser_at_1280_px(tmp_path):
     dom = headless(browser, *profile, "--virtual-time-budget=3000", "--dump-dom", page.as_uri())
     layout = json.loads(re.search(r'data-layout="([^"]*)"', dom.stdout).group(1).replace("&quot;", '"'))
     assert layout["width"] == 1280 and len(layout["sections"]) == len(SECTIONS)
+    print(f"the lesson part is {layout['lesson']:.0f} px tall at 1280 px")
     for section in layout["sections"]:
         assert section["columns"] == 2 and min(section["filled"]) > 20, section
         assert not section["clipped"], section

@@ -8,8 +8,9 @@ import numpy as np
 import tensorflow as tf
 
 from shared.lab.profiling import median_seconds
+from shared.weights import LAYERS
 from tf_impl.fast import masked_loss, padded_take
-from tf_impl.model import LAYERS, logits, load_weights, variables
+from tf_impl.model import logits, load_weights, variables
 from tf_impl.train import compute_loss
 
 

@@ -3,6 +3,8 @@ multilayer_perceptron(input_tensor, weights, biases)."""
 
 import tensorflow as tf
 
+from shared.weights import LAYERS
+
 
 def sparse_layer(x, weight):
     # tf.matmul takes dense tensors only; a sparse batch goes through tf.sparse.
@@ -35,8 +37,8 @@ def multilayer_perceptron(input_tensor, weights, biases, first_layer=tf.matmul, 
     return tf.matmul(layer_2, weights["out"]) + biases["b_out"]
 
 
-# The shared arrays are laid out for x @ W (in, out), which is what tf.matmul takes.
-LAYERS = (("h1", "b1"), ("h2", "b2"), ("out", "b_out"))
+# The shared arrays (shared/weights.py: LAYERS names them) are laid out for x @ W (in, out), which is what
+# tf.matmul takes.
 
 
 def build_model(initial, device, form="dense", dropout=0.0):

@@ -9,8 +9,9 @@ from torch import nn
 
 from shared.lab.profiling import median_seconds
 from shared.lab.quiet import quiet_stderr
+from shared.weights import LAYERS
 from torch_impl.fast import masked_loss
-from torch_impl.model import LAYERS, logits, load_weights
+from torch_impl.model import MODULES, logits, load_weights
 from torch_impl.train import compute_loss
 
 
@@ -52,7 +53,7 @@ def peak_memory_mb(device, held=None):
 def parameters_as_numpy(model, gradients=False):
     """The parameters (or their gradients), named and laid out as the shared arrays."""
     weights, biases = {}, {}
-    for layer, w, b in LAYERS:
+    for layer, (w, b) in zip(MODULES, LAYERS):
         module = getattr(model, layer)
         weight, bias = module.weight, module.bias
         if gradients:

@@ -4,6 +4,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from shared.weights import LAYERS
+
 
 class SparseLinear(nn.Module):
     """The first layer for a sparse batch, with its weight stored (in, out): a row per word, the layout
@@ -48,7 +50,7 @@ class OurNet(nn.Module):
 
 # The shared arrays are laid out for x @ W (in, out), as tf.matmul takes them; nn.Linear
 # stores its weight as (out, in) and computes x @ W.T, hence the transposes (SparseLinear needs none).
-LAYERS = (("layer_1", "h1", "b1"), ("layer_2", "h2", "b2"), ("output_layer", "out", "b_out"))
+MODULES = ("layer_1", "layer_2", "output_layer")  # the modules holding LAYERS' arrays (shared/weights.py), in order
 
 
 def build_model(initial, device, form="dense", dropout=0.0):
@@ -62,7 +64,7 @@ def load_weights(model, initial):
     """The shared (weights, biases) copied into the model's parameters, in place."""
     weights, biases = initial
     with torch.no_grad():
-        for layer, w, b in LAYERS:
+        for layer, (w, b) in zip(MODULES, LAYERS):
             module = getattr(model, layer)
             weight = weights[w].T if isinstance(module, nn.Linear) else weights[w]
             module.weight.copy_(torch.from_numpy(weight))

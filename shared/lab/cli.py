@@ -16,7 +16,7 @@ from shared.errors import UserError
 from shared.lab.profiling import profile, profile_table
 from shared.lab.record import check_writable, load_record, machine_info, save_record, write_atomically
 from shared.lab.runner import implementation, in_a_process_of_its_own, installed_frameworks, run
-from shared.lab.scaling import FRAMEWORK_NAMES
+from shared.config import FRAMEWORK_NAMES
 from shared.vocab import RECIPES
 from shared.weights import SCHEMES
 
@@ -316,7 +316,7 @@ def docs_command(args):
 def side_by_side_command(args):
     check_writable(args.out.parent)
     from shared.lab.side_by_side import render
-    write_atomically(args.out, render())
+    write_atomically(args.out, render(args.out.parent))
     print(f"side-by-side view -> {args.out}")
 
 

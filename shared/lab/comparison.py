@@ -4,8 +4,7 @@ Kept apart from the command line, which prints it, and from the docs, which quot
 
 import numpy as np
 
-from shared.config import STEP_NAMES
-from shared.lab.scaling import FRAMEWORK_NAMES
+from shared.config import FRAMEWORK_NAMES, FRAMEWORKS, STEP_NAMES
 
 
 def comparison_table(torch_runs, tf_runs):
@@ -27,7 +26,7 @@ def comparison_table(torch_runs, tf_runs):
     lines = [f"{r.recipe} recipe{removed}, {r.input} input, init {r.init}, seed {seeds}, {r.epochs} epochs, "
              f"{r.train_docs}/{r.test_docs} posts, vocabulary {r.vocab_size:,}, {r.threads} threads, {r.device}",
              f"steps: {steps}",
-             f"{'':<20}{'PyTorch':>20}{'TensorFlow':>20}"]
+             f"{'':<20}" + "".join(f"{FRAMEWORK_NAMES[f]:>20}" for f in FRAMEWORKS)]
     lines += [f"{name:<20}" + "".join(f"{mean_and_spread([get(r) for r in runs], fmt):>20}"
                                       for runs in (torch_runs, tf_runs)) for name, fmt, get in rows]
     difference = paired_difference([r.test_accuracy for r in torch_runs], [r.test_accuracy for r in tf_runs])

@@ -28,6 +28,7 @@ import re
 import shlex
 from pathlib import Path
 
+from shared.config import FRAMEWORKS
 from shared.errors import UserError
 from shared.lab.comparison import agreeing_span, comparison_table, mean_and_spread
 from shared.lab.record import write_atomically
@@ -130,7 +131,7 @@ def reproduction_block(sources, run, earlier):
 def compare_runs(sources, folder):
     from shared.lab.record import load_record
     runs = {f: sorted((load_record(p) for p in sources.path(folder).glob(f"{f}-seed*.json")), key=lambda r: r.seed)
-            for f in ("torch", "tf")}
+            for f in FRAMEWORKS}
     if not runs["torch"] or [r.seed for r in runs["torch"]] != [r.seed for r in runs["tf"]]:
         raise UserError(f"{folder} holds no compare run (torch-seedN.json and tf-seedN.json for the same seeds)")
     return runs

@@ -6,7 +6,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from shared.lab.scaling import AXIS_NAMES, FRAMEWORK_NAMES, line_name, lines  # noqa: E402
+from shared.config import FRAMEWORK_NAMES  # noqa: E402
+from shared.lab.scaling import AXIS_NAMES, line_name, lines  # noqa: E402
 
 FIGURES = ("loss_curves.png", "epoch_times.png", "accuracy_per_seed.png")
 COLOURS = {"torch": "tab:red", "tf": "tab:blue", "sklearn": "tab:green", "linear": "tab:gray",
@@ -64,7 +65,7 @@ def epoch_figure(bench_rows, record_bars, path):
         ax.set_xscale("log")
         families = dict.fromkeys(bar[1].split("-")[0] for bar in bars)
         ax.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=COLOURS.get(f, "tab:purple")) for f in families],
-                  labels=[{"torch": "PyTorch", "tf": "TensorFlow", "sklearn": "scikit-learn"}.get(f, f) for f in families],
+                  labels=[{**FRAMEWORK_NAMES, "sklearn": "scikit-learn"}.get(f, f) for f in families],
                   fontsize=7, loc="lower right")
     ax.set(title="seconds per epoch, by configuration (median; whiskers: interquartile range)", xlabel="seconds")
     return save(fig, path)

@@ -13,7 +13,7 @@ import numpy as np
 
 from shared.config import STEP_NAMES
 from shared.lab.runner import implementation
-from shared.lab.scaling import FRAMEWORK_NAMES
+from shared.config import FRAMEWORK_NAMES
 from shared.weights import initial_weights
 
 PARTS = ("forward", "backward", "update", "rest", "step")

@@ -21,7 +21,8 @@ from shared.lab.figures import FIGURES, accuracy_figure, epoch_figure, loss_figu
 from shared.lab.record import record_from, write_atomically
 from shared.lab.runs import (auto_row, median_seed_seconds, merged_rows, process_counts, ratio, seed_ratio, tf_over_torch,
                          variant, with_spreads)
-from shared.lab.scaling import AXES, FRAMEWORK_NAMES, crossovers, slopes
+from shared.config import FRAMEWORK_NAMES, FRAMEWORKS
+from shared.lab.scaling import AXES, crossovers, slopes
 from shared.lab.stats import agree, paired_difference, sample_std, unpaired_difference
 
 CLEAN_GROUP = "train-epoch bag cpu 3-groups"  # the clean recipe's own form
@@ -348,7 +349,7 @@ def headline_section(rows, tables):
     lines = []
     for machine in sorted({b["machine"] for b in rows}):
         for label, group, compile_included in HEADLINE:
-            torch, tf = (auto_row(rows, group, f, machine) for f in ("torch", "tf"))
+            torch, tf = (auto_row(rows, group, f, machine) for f in FRAMEWORKS)
             if torch is None or tf is None:
                 continue
             found = seed_ratio(tf, torch, compile_included) if compile_included is not None else ratio(tf, torch)
@@ -408,7 +409,7 @@ def targets_section(rows, tables):
                     of(auto_row(mine, group, "tf", machine), auto_row(mine, group, "torch", machine)), machine)
         for categories, bound in (("3", 2.5), ("20", 1.6)):
             group = f"accuracy clean {categories}-groups with metadata"
-            torch, tf = (auto_row(mine, group, f, machine) for f in ("torch", "tf"))
+            torch, tf = (auto_row(mine, group, f, machine) for f in FRAMEWORKS)
             for compile_included in (True, False):
                 how = "compile included" if compile_included else "compile left out"
                 add(f"TensorFlow ÷ PyTorch, 10-epoch training on {categories} groups ({how})", ("≤", bound),

@@ -9,9 +9,10 @@ from collections import defaultdict
 
 import numpy as np
 
+from shared.config import FRAMEWORK_NAMES
+
 AXES = ("batch", "hidden", "vocab")
 AXIS_NAMES = {"batch": "batch size", "hidden": "hidden width", "vocab": "vocabulary size"}
-FRAMEWORK_NAMES = {"torch": "PyTorch", "tf": "TensorFlow"}
 
 
 def device_kind(info):

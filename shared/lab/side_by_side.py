@@ -1,18 +1,21 @@
 """The aligned view: PyTorch on the left, TensorFlow on the right, section by section, in a learner's order.
 
 The code is cut out of torch_impl/ and tf_impl/ by name each time the page is made (with the
-comment lines just above each piece), so the page cannot drift from the code. Reading the files
+comment lines just above each piece), so the page cannot drift from the code. The two sides are aligned as a
+split diff aligns them, and the rows where they differ are marked. Reading the files
 as text also means neither framework has to be installed to make it.
 """
 
 import ast
+import difflib
 import html
+import os
 from pathlib import Path
 
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
+from pygments.styles import get_style_by_name
 
+from shared.config import FRAMEWORK_NAMES, FRAMEWORKS
 from shared.lab.runner import PACKAGES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,19 +26,25 @@ NAMES = {"network": {"torch": "OurNet", "tf": "multilayer_perceptron"},
 
 
 # Pieces that only one side needs, shown beside an empty column.
-ONE_SIDED = {"captured": "torch", "Rows": "tf", "padded_take": "tf", "sliced_step": "tf", "compiled_classes": "tf",
+ONE_SIDED = {"MODULES": "torch", "captured": "torch", "Rows": "tf", "padded_take": "tf", "sliced_step": "tf", "compiled_classes": "tf",
              "predicted_bag": "tf", "without_replica_sum": "tf",
              "FusedAdam": "tf"}
-SIDE_NAMES = {"torch": "PyTorch", "tf": "TensorFlow"}
 
 
 def mirrored_name(framework, name):
     """The name a piece has on both sides: `name` itself, or its key in NAMES."""
     return next((key for key, names in NAMES.items() if names[framework] == name), name)
 
-# (title, file, names on both sides, what differs and why), in a learner's reading order: the network,
-# one training step, the loop, the data and evaluation; then, from FAST_FROM on, what makes it fast.
+# (title, file, names on both sides, what differs and why), in a learner's reading order: the data, the network,
+# the loss and Adam, one training step, the loop, evaluation, where it runs; then, from FAST_FROM on, the speed forms.
 SECTIONS = [
+    ("Batches made where the model runs", "data.py", ["upload", "take"],
+     "The corpus is a CSR matrix of a few MB (<code>shared/batches.py</code> works a three-post example through: "
+     "its arrays and the dense, sparse and bag batch they make). It is copied to the device once; each batch is "
+     "then sliced there and, for dense input, densified there, instead of copying a 72 MB dense batch from the "
+     "host every step. <code>take</code> finds each entry's place in the corpus with index arithmetic, in "
+     "each framework's own ops; <code>shared.batches.get_batch</code> is the host-side reference, and a test "
+     "holds the two equal for every form."),
     ("The network", "model.py", ["network"],
      "PyTorch wraps the layers in an <code>nn.Module</code> whose <code>forward</code> runs when the model is "
      "called; the TensorFlow tutorial writes a plain function over explicit weight and bias dicts. The first "
@@ -56,7 +65,7 @@ SECTIONS = [
      "two). Which form is fastest depends on the framework and the size (docs/benchmarks.md has each one's "
      "epoch). Its gradient in TensorFlow is a <code>tf.IndexedSlices</code> "
      "with a row per word occurrence, which Keras' Adam must not see raw (see the training step)."),
-    ("Weights in, logits out", "model.py", ["LAYERS", "build_model", "load_weights", "logits", "variables"],
+    ("Weights in, logits out", "model.py", ["MODULES", "build_model", "load_weights", "logits", "variables"],
      "Both start from the same arrays made in <code>shared/weights.py</code>. <code>nn.Linear</code> stores its weight "
      "as (out, in) and computes x·Wᵀ, so PyTorch copies the transposes; <code>tf.matmul</code> takes the (in, out) "
      "layout as it is, inside <code>tf.Variable</code>s created under <code>tf.device</code>. <code>logits</code>: "
@@ -76,19 +85,12 @@ SECTIONS = [
      "explicitly to <code>apply_gradients</code>, made dense first: Keras' Adam would square a bag's "
      "<code>IndexedSlices</code> row by row before adding a word's repeats, another update than the dense one."),
     ("The training loop", "train.py", ["train_epoch", "seed_randomness", "train", "feeder"],
-     "The same loop, line for line, over the same batches. Each epoch's batches are made before its clock starts "
-     "where an epoch fits in 2 GB (else one at a time inside it); the losses stay on the device until the epoch "
-     "ends, so the clock counts queued GPU work and nothing waits mid-epoch. Which step runs "
+     "The same loop, line for line, over the same batches. Each epoch's batches are made before it starts where "
+     "an epoch fits in 2 GB (else one at a time); the losses stay on the device until the epoch ends, so nothing "
+     "waits for the device mid-epoch. Which step runs "
      "(<code>hp.step</code>) is the last part's subject: by default each framework's fastest exact one, which is "
      "<code>train_step</code> as it stands (eager in PyTorch, traced by <code>tf.function</code> in TensorFlow) "
      "except for TensorFlow's bag of words, which takes the padded step under XLA."),
-    ("Batches made where the model runs", "data.py", ["upload", "take"],
-     "The corpus is a CSR matrix of a few MB (<code>shared/batches.py</code> works a three-post example through: "
-     "its arrays and the dense, sparse and bag batch they make). It is copied to the device once; each batch is "
-     "then sliced there and, for dense input, densified there, instead of copying a 72 MB dense batch from the "
-     "host every step. <code>take</code> finds each entry's place in the corpus with index arithmetic, in "
-     "each framework's own ops; <code>shared.batches.get_batch</code> is the host-side reference, and a test "
-     "holds the two equal for every form."),
     ("Evaluation", "train.py", ["predicted_classes", "predict", "evaluate"],
      "<code>torch.inference_mode()</code> stops autograd recording what only predicts; outside a tape TensorFlow "
      "records nothing. PyTorch's forward pass runs eagerly, as its step does; TensorFlow's is traced by "
@@ -190,7 +192,7 @@ def implementation_files(framework):
 
 
 def source_of(framework, file, name):
-    """The source of top-level `name` in the file, with the comment lines just above it."""
+    """(first line number, lines) of top-level `name` in the file, with the comment lines just above it."""
     name = NAMES[name][framework] if name in NAMES else name
     path = ROOT / PACKAGES[framework] / file
     lines = path.read_text().splitlines()
@@ -201,56 +203,135 @@ def source_of(framework, file, name):
             start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
             while start > 0 and lines[start - 1].lstrip().startswith("#"):
                 start -= 1
-            return "\n".join(lines[start:node.end_lineno])
+            return start + 1, lines[start:node.end_lineno]
     raise LookupError(f"{PACKAGES[framework]}/{file} has no {name}")
 
 
-def section_code(framework, file, names):
-    return "\n\n\n".join(source_of(framework, file, name) if ONE_SIDED.get(name, framework) == framework else
-                          f"# {name}: {SIDE_NAMES[ONE_SIDED[name]]} only (see the note below)" for name in names)
+def piece(framework, file, name):
+    """(first line number, lines) of `name` on this side, or (None, a line naming the side that has it)."""
+    if ONE_SIDED.get(name, framework) != framework:
+        return None, [f"# {name}: {FRAMEWORK_NAMES[ONE_SIDED[name]]} only (see the note above)"]
+    return source_of(framework, file, name)
+
+
+STYLE_OF = get_style_by_name("default")
+
+
+def highlighted(lines):
+    """Each line of Python as HTML, coloured by pygments' default style, one string per line (a token that spans
+    lines, like a docstring, is cut at each line end so a line is a table cell of its own)."""
+    out = [""]
+    for kind, text in PythonLexer(stripnl=False, ensurenl=False).get_tokens("\n".join(lines)):
+        style = STYLE_OF.style_for_token(kind)
+        css = ";".join([f"color:#{style['color']}"] * bool(style["color"]) + ["font-weight:bold"] * style["bold"]
+                       + ["font-style:italic"] * style["italic"])
+        for i, part in enumerate(text.split("\n")):
+            if i:
+                out.append("")
+            if part:
+                out[-1] += f'<span style="{css}">{html.escape(part)}</span>' if css else html.escape(part)
+    return out + [""] * (len(lines) - len(out))
+
+
+def aligned(torch_lines, tf_lines):
+    """Rows (torch index or None, tf index or None, differs): the two sides' lines paired as a split diff pairs
+    them. A line the same on both sides (stripped of its indent) shares a row and is not marked; the rest are."""
+    rows = []
+    matcher = difflib.SequenceMatcher(None, [x.strip() for x in torch_lines], [x.strip() for x in tf_lines],
+                                      autojunk=False)
+    for kind, i1, i2, j1, j2 in matcher.get_opcodes():
+        left, right = list(range(i1, i2)), list(range(j1, j2))
+        pairs = zip(left, right) if kind == "equal" else \
+            zip(left + [None] * (len(right) - len(left)), right + [None] * (len(left) - len(right)))
+        rows += [(i, j, kind != "equal") for i, j in pairs]
+    return rows
+
+
+def span(numbered):
+    """'lines 12-30, 41-52' for the pieces' (first line, lines)."""
+    runs = [f"{first}-{first + len(lines) - 1}" if len(lines) > 1 else f"{first}" for first, lines in numbered
+            if first is not None]
+    if not runs:
+        return "not on this side"
+    return f"line{'s' if len(runs) > 1 or '-' in runs[0] else ''} {', '.join(runs)}"
+
+
+def section_rows(file, names):
+    """The section's table rows and, per side, its pieces' (first line, lines)."""
+    rows, numbered = [], {"torch": [], "tf": []}
+    for name in names:
+        (t0, t), (f0, f) = piece("torch", file, name), piece("tf", file, name)
+        numbered["torch"].append((t0, t))
+        numbered["tf"].append((f0, f))
+        if rows:
+            rows.append('<tr class="gap"><td colspan="4"></td></tr>')
+        marks = {"torch": highlighted(t), "tf": highlighted(f)}
+        for i, j, differs in aligned(t, f):
+            cells = []
+            for side, first, k in (("torch", t0, i), ("tf", f0, j)):
+                number = "" if k is None or first is None else first + k
+                code = "" if k is None else marks[side][k]
+                cells.append(f'<td class="n">{number}</td><td class="code {side}">{code}</td>')
+            rows.append(f'<tr{" class=differs" if differs else ""}>{"".join(cells)}</tr>')
+    return rows, numbered
 
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 1600px; padding: 0 16px; color: #1d1d1f; }
 header { border-bottom: 1px solid #ddd; padding-bottom: 8px; }
 nav ol { columns: 2; }
-nav li.part { list-style: none; }
 section { border-top: 1px solid #ddd; padding: 8px 0 16px; }
-.pair { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 12px; }
-.side { min-width: 0; border: 1px solid #e3e3e3; border-radius: 4px; background: #f8f8f8; }
-.side h3 { margin: 0; padding: 4px 8px; font-size: 13px; background: #ececec; }
-.side pre { margin: 0; padding: 8px; font-size: 12px; line-height: 1.35; white-space: pre-wrap;
-            overflow-wrap: anywhere; }
 .why { max-width: 900px; }
+table.pair { width: 100%; table-layout: fixed; border-collapse: collapse; font: 12px/1.35 ui-monospace, monospace; }
+table.pair col.n { width: 3.2em; }
+table.pair th { font: 600 13px system-ui, sans-serif; text-align: left; background: #ececec; padding: 4px 8px; }
+table.pair td { vertical-align: top; padding: 0 6px; }
+table.pair td.n { color: #999; text-align: right; user-select: none; padding-right: 4px; }
+table.pair td.code { white-space: pre-wrap; overflow-wrap: break-word; background: #f8f8f8;
+                     border-left: 1px solid #e3e3e3; padding-left: 3em; text-indent: -2.5em; }
+table.pair tr.differs td.code { background: #fff5d6; }
+table.pair tr.differs td.n { box-shadow: inset 3px 0 #e0a800; }
+tr.gap td { height: 10px; }
+details.fast > summary { font-size: 1.4em; font-weight: bold; cursor: pointer; padding: 12px 0; }
 """
 
 
-def render():
-    formatter = HtmlFormatter(noclasses=True, nowrap=True, style="default")
-    parts = []
-    for number, (title, file, names, why) in enumerate(SECTIONS, 1):
-        columns = []
-        for framework, label in (("torch", "PyTorch"), ("tf", "TensorFlow")):
-            code = highlight(section_code(framework, file, names), PythonLexer(), formatter)
-            columns.append(f'<div class="side {framework}"><h3>{label} · {PACKAGES[framework]}/{file}</h3>'
-                           f"<pre>{code}</pre></div>")
-        parts.append(f'<section id="s{number}"><h2>{number}. {html.escape(title)}</h2>'
-                     f'<div class="pair">{"".join(columns)}</div><p class="why">{why}</p></section>')
-    parts.insert(FAST_FROM, '<h2 id="fast" class="part">Making it fast</h2><p class="why">Everything above is the '
-                 "network and its training as a learner reads them. What follows exists for speed and for measuring "
-                 "it: other versions of the same step, batches of one shape, and the floors the benchmark divides by. "
-                 "None of it changes what is computed (the parity tests hold each form to the plain one).</p>")
+def section_html(number, title, file, names, why, out_folder):
+    rows, numbered = section_rows(file, names)
+    heads = []
+    for side in FRAMEWORKS:
+        path = f"{PACKAGES[side]}/{file}"
+        href = os.path.relpath(ROOT / path, out_folder) if out_folder else path
+        heads.append(f'<th colspan="2">{FRAMEWORK_NAMES[side]} · <a href="{html.escape(href)}">{path}</a>, '
+                     f'{span(numbered[side])}</th>')
+    return (f'<section id="s{number}"><h2>{number}. {html.escape(title)}</h2><p class="why">{why}</p>'
+            f'<table class="pair"><colgroup><col class="n"><col><col class="n"><col></colgroup>'
+            f'<tr>{"".join(heads)}</tr>{"".join(rows)}</table></section>')
+
+
+def render(out_folder=None):
+    """The page, its links to the source relative to `out_folder` (the folder it is written to; None: the
+    project's root)."""
+    out_folder = out_folder and Path(out_folder).resolve()
+    parts = [section_html(n, *section, out_folder) for n, section in enumerate(SECTIONS, 1)]
     toc = [f'<li value="{n}"><a href="#s{n}">{html.escape(title)}</a></li>' for n, (title, *_) in enumerate(SECTIONS, 1)]
-    toc = "".join(toc[:FAST_FROM]) + '<li class="part"><a href="#fast"><em>Making it fast</em></a></li>' + "".join(toc[FAST_FROM:])
+    lesson, fast = "".join(parts[:FAST_FROM]), "".join(parts[FAST_FROM:])
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>newsgroups-mlp: PyTorch and TensorFlow side by side</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head>
 <body><header><h1>One MLP, two frameworks</h1>
 <p>A bag-of-words classifier for 20 Newsgroups posts: vocabulary → 100 → 100 → classes, ReLU, cross-entropy,
-Adam, batches of 150. The PyTorch code (left) and the TensorFlow code (right) are cut from
-<code>torch_impl/</code> and <code>tf_impl/</code> as they are now; they load the same initial weights and
-train on the same batches. Under each pair: what differs, and why.</p>
-<nav><ol>{toc}</ol></nav></header>
-{"".join(parts)}
+Adam, batches of 150. Each section says what differs and why, then shows the PyTorch code (left) and the
+TensorFlow code (right), cut from <code>torch_impl/</code> and <code>tf_impl/</code> as they are now, with their
+line numbers. The two load the same initial weights and train on the same batches. Lines the same on both sides
+share a row; <span style="background:#fff5d6">lines that differ are marked</span>.</p>
+<nav><ol>{"".join(toc[:FAST_FROM])}</ol><p><a href="#fast">Making it fast</a> (folded, after the lesson):</p>
+<ol>{"".join(toc[FAST_FROM:])}</ol></nav></header>
+<main id="lesson">{lesson}</main>
+<details class="fast" id="fast"><summary>Making it fast</summary><p class="why">Everything above is the network
+and its training as a learner reads them. What follows exists for speed and for measuring it: other versions of
+the same step, batches of one shape, and the floors the benchmark divides by. None of it changes what is computed
+(the parity tests hold each form to the plain one).</p>{fast}</details>
+<script>if (location.hash && document.querySelector('#fast ' + location.hash)) document.getElementById('fast').open = true;</script>
 </body></html>
 """
