@@ -15,12 +15,14 @@ STEP_NAMES = {"torch": {"standard": "eager", "compiled": "torch.compile", "captu
                      "captured": "XLA, padded"}}
 STEPS = ("auto", *STEP_NAMES["tf"])
 # --step auto: each framework's fastest exact step for each input form and device, as the benchmark's
-# train-epoch groups measure them (results/cpu-2core-epyc/report.md: each group's rows, seconds an epoch).
+# train-epoch groups measure them in the kept run FASTEST_STEP_RUN (its report.md: each group's rows, seconds an
+# epoch; tests/test_benchmark_rules.py holds each choice within a tenth of the fastest there).
 # PyTorch: eager everywhere (its Adam is fused; torch.compile lands within about a tenth of it either way on the
 # CPU, measured in one process, and costs a compile; its CUDA graph waits for a GPU run that shows it gives the
-# eager step's losses). TensorFlow: the padded bag under XLA; dense and sparse traced with the fused Adam kernel
-# (XLA refuses sparse; on dense it beat the fused step on all 20 groups by less than a tenth and lost on 3).
+# eager step's losses). TensorFlow: the captured step on the bag; dense and sparse traced with the fused Adam
+# kernel (XLA refuses sparse; on dense it beat the fused step on all 20 groups by less than a tenth and lost on 3).
 # GPU: not yet measured, so the same choices as the CPU's.
+FASTEST_STEP_RUN = "results/cpu-2core-epyc"
 FASTEST_STEP = {("torch", "cpu"): {"dense": "standard", "sparse": "standard", "bag": "standard"},
                 ("torch", "gpu"): {"dense": "standard", "sparse": "standard", "bag": "standard"},
                 ("tf", "cpu"): {"dense": "fused", "sparse": "fused", "bag": "captured"},

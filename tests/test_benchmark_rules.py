@@ -2,6 +2,7 @@
 
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from benchmarks.cases import memory_needed_mb, skip_without_memory
@@ -211,3 +212,31 @@ def test_a_warmed_up_case_trains_from_its_initial_weights_without_tracing_again(
         assert ready.step.experimental_get_tracing_count() == traced  # no tracing inside the round
     from shared.lab.runner import run
     np.testing.assert_allclose(losses, run(framework, batches, hp, "cpu", quiet=True).step_losses, rtol=1e-5)
+
+
+def test_auto_steps_are_the_fastest_in_the_kept_run_they_come_from():
+    """FASTEST_STEP is a finding of FASTEST_STEP_RUN: in each of its CPU train-epoch groups, the step --step auto
+    takes for a framework and input is within a tenth of that framework's fastest exact step fed on the device
+    (medians over the run's processes), and was measured there."""
+    import json
+    from pathlib import Path
+    from benchmarks.cases import VARIANTS
+    from shared.config import FASTEST_STEP, FASTEST_STEP_RUN
+    run = Path(__file__).resolve().parent.parent / FASTEST_STEP_RUN
+    medians = {}
+    for process in sorted(run.glob("process-*.json")):
+        for entry in json.loads(process.read_text())["benchmarks"]:
+            if entry["group"].startswith("train-epoch ") and " cpu " in entry["group"]:
+                medians.setdefault((entry["group"], entry["extra_info"]["variant"]), []).append(entry["stats"]["median"])
+    checked = 0
+    for group in sorted({g for g, _ in medians}):
+        form = group.split()[1]
+        for framework in ("torch", "tf"):
+            steps = {VARIANTS[v][1]: float(np.median(m)) for (g, v), m in medians.items()
+                     if g == group and VARIANTS[v][0] == framework and VARIANTS[v][2] == "device"}
+            chosen = Hyperparameters(form=form, step="auto").resolved(framework).step
+            assert chosen == FASTEST_STEP[framework, "cpu"][form] or (framework, chosen) == ("torch", "standard")
+            assert chosen in steps, (group, framework, chosen, steps)
+            assert steps[chosen] <= 1.1 * min(steps.values()), (group, framework, steps)
+            checked += 1
+    assert checked >= 12  # three inputs, two frameworks, 3 and 20 groups (dense on 20 groups: one step each)

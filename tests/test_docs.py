@@ -8,7 +8,11 @@ import pytest
 from shared.lab.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-RUN = "results/cpu-2core-epyc-headline/first"  # a kept run small enough to copy
+# Four kept headline runs, cut to the clean bag epoch's group (tests/fixtures/README.md), copied into a project of
+# their own at RUN and beside it.
+FIXTURES = ROOT / "tests" / "fixtures" / "headline"
+RUNS = ("2026-11-29-1648-deb400c", "2026-11-29-1701-deb400c", "2026-11-29-1721-75983c5", "2026-11-29-2022-653d289")
+RUN = f"results/headline/{RUNS[0]}"
 BLOCKS = f"""# notes
 
 <!-- docs: table {RUN} headline --><!-- /docs -->
@@ -32,7 +36,7 @@ def test_every_generated_figure_in_the_docs_matches_its_source(capsys):
 
 @pytest.fixture
 def project(tmp_path):
-    shutil.copytree(ROOT / RUN, tmp_path / RUN)
+    shutil.copytree(FIXTURES / RUNS[0], tmp_path / RUN)
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "notes.md").write_text(BLOCKS)
     return tmp_path
@@ -45,7 +49,7 @@ def test_a_figure_typed_over_is_caught_then_rewritten_from_the_run(project, caps
     written = notes.read_text()
     assert "| clean bag epoch, 3 groups | 0.1263 | 0.1589 | 1.28× (1.18–1.38; 5 processes × 5 rounds) |" in written
     assert "epoch: <!-- docs: cell" in written and "1.28× (1.18–1.38; 5 processes × 5 rounds)<!-- /docs -->." in written
-    assert "[`results/cpu-2core-epyc-headline/first`](../results/cpu-2core-epyc-headline/first)" in written  # from docs/
+    assert f"[`{RUN}`](../{RUN})" in written  # from docs/
     notes.write_text(written.replace("1.28× (1.18–1.38", "1.25× (1.18–1.38", 1))
     code, out, err = docs(capsys, "--root", str(project), "--check")
     assert code == 1 and out == "docs/notes.md:3: differs from its source\n"
@@ -58,8 +62,8 @@ def test_a_figure_typed_over_is_caught_then_rewritten_from_the_run(project, caps
 def test_a_block_with_history_widens_its_intervals_by_the_other_runs(project, capsys):
     """`--history` at a block's end is the report's: the cell's ratio then rests on the other kept runs too (the
     run itself, in the history folder, is left out), and the table's caption gives the command."""
-    for other in ("second", "third", "fourth"):
-        shutil.copytree(ROOT / RUN.replace("first", other), project / RUN.replace("first", other))
+    for other in RUNS[1:]:
+        shutil.copytree(FIXTURES / other, project / RUN.replace(RUNS[0], other))
     folder = RUN.rsplit("/", 1)[0]
     notes = project / "docs" / "notes.md"
     notes.write_text(BLOCKS.replace(" headline -->", f" headline --history {folder} -->")

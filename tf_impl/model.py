@@ -1,6 +1,8 @@
 """The network in TensorFlow: explicit weight and bias dicts, as the TensorFlow tutorial's
 multilayer_perceptron(input_tensor, weights, biases)."""
 
+from typing import NamedTuple
+
 import tensorflow as tf
 
 from shared.weights import LAYERS
@@ -41,20 +43,27 @@ def multilayer_perceptron(input_tensor, weights, biases, first_layer=tf.matmul, 
 # tf.matmul takes.
 
 
+class Model(NamedTuple):
+    """All that OurNet holds in PyTorch: the weights and biases (dicts of tf.Variable), the input form and the
+    dropout rate. A tuple of them, so tf.function reads the variables inside it as it reads a tuple's."""
+    weights: dict
+    biases: dict
+    form: str
+    dropout: float
+
+
 def build_model(initial, device, form="dense", dropout=0.0):
-    """(weights, biases, form, dropout): dicts of tf.Variable on `device` holding the shared initial arrays,
-    the input form and the dropout rate, all that OurNet holds in PyTorch."""
+    """The Model on `device`, its variables holding the shared initial arrays."""
     initial_weights, initial_biases = initial
     with tf.device(device):
         weights = {name: tf.Variable(array, name=f"w_{name}") for name, array in initial_weights.items()}
         biases = {name: tf.Variable(array, name=f"b_{name}") for name, array in initial_biases.items()}
-    return weights, biases, form, dropout
+    return Model(weights, biases, form, dropout)
 
 
 def load_weights(model, initial):
     """The shared (weights, biases) assigned to the model's variables, in place."""
-    weights, biases, _, _ = model
-    for variables_, arrays in ((weights, initial[0]), (biases, initial[1])):
+    for variables_, arrays in ((model.weights, initial[0]), (model.biases, initial[1])):
         for name, array in arrays.items():
             variables_[name].assign(array)
     return model
@@ -62,10 +71,8 @@ def load_weights(model, initial):
 
 def logits(model, x, training=False):
     # TensorFlow passes the mode to each call; PyTorch keeps it on the module.
-    weights, biases, form, dropout = model
-    return multilayer_perceptron(x, weights, biases, FIRST_LAYERS[form], dropout, training)
+    return multilayer_perceptron(x, model.weights, model.biases, FIRST_LAYERS[model.form], model.dropout, training)
 
 
 def variables(model):
-    weights, biases, _, _ = model
-    return [v for w, b in LAYERS for v in (weights[w], biases[b])]
+    return [v for w, b in LAYERS for v in (model.weights[w], model.biases[b])]

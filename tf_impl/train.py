@@ -10,8 +10,9 @@ from tf_impl.fast import FusedAdam, captured_feeder, captured_step, predicted_ba
 from tf_impl.model import build_model, logits, variables
 
 
-def loss_function(logits, labels):
-    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+def loss_function(outputs, labels):
+    # Takes logits and class indices, as nn.CrossEntropyLoss does; its mean over the batch is written out.
+    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=outputs))
 
 
 def make_optimizer(model, hp):
@@ -91,12 +92,11 @@ def predict(model, x):
 
 
 def evaluate(model, batches, device):
-    _, _, form, _ = model  # the input form, which OurNet keeps as model.form
     test_set = upload(batches.features.test, batches.test_labels, device)
-    if form == "bag":  # slicing and forward pass as one XLA program: op by op, slicing is most of the time
+    if model.form == "bag":  # slicing and forward pass as one XLA program: op by op, slicing is most of the time
         predictions = [predicted_bag(model, test_set, batches.features.test, rows) for rows in batches.test_rows()]
     else:
-        predictions = [predict(model, take(test_set, rows, form)[0]) for rows in batches.test_rows()]
+        predictions = [predict(model, take(test_set, rows, model.form)[0]) for rows in batches.test_rows()]
     return float(np.mean(np.concatenate(predictions) == batches.test_labels))
 
 

@@ -26,7 +26,7 @@ NAMES = {"network": {"torch": "OurNet", "tf": "multilayer_perceptron"},
 
 
 # Pieces that only one side needs, shown beside an empty column.
-ONE_SIDED = {"MODULES": "torch", "captured": "torch", "Rows": "tf", "padded_take": "tf", "sliced_step": "tf", "compiled_classes": "tf",
+ONE_SIDED = {"MODULES": "torch", "Model": "tf", "captured": "torch", "Rows": "tf", "padded_take": "tf", "sliced_step": "tf", "compiled_classes": "tf",
              "predicted_bag": "tf", "without_replica_sum": "tf",
              "FusedAdam": "tf"}
 
@@ -65,7 +65,7 @@ SECTIONS = [
      "two). Which form is fastest depends on the framework and the size (docs/benchmarks.md has each one's "
      "epoch). Its gradient in TensorFlow is a <code>tf.IndexedSlices</code> "
      "with a row per word occurrence, which Keras' Adam must not see raw (see the training step)."),
-    ("Weights in, logits out", "model.py", ["MODULES", "build_model", "load_weights", "logits", "variables"],
+    ("Weights in, logits out", "model.py", ["MODULES", "Model", "build_model", "load_weights", "logits", "variables"],
      "Both start from the same arrays made in <code>shared/weights.py</code>. <code>nn.Linear</code> stores its weight "
      "as (out, in) and computes x·Wᵀ, so PyTorch copies the transposes; <code>tf.matmul</code> takes the (in, out) "
      "layout as it is, inside <code>tf.Variable</code>s created under <code>tf.device</code>. <code>logits</code>: "
