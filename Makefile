@@ -12,7 +12,7 @@ HEADLINE_PROCESSES ?= 4
 PREDICTION_PROCESSES ?= 1
 # Which PyTorch build to install, from PyTorch's own wheel index: TORCH=cpu for the CPU-only build (about
 # 0.2 GB where the default Linux one brings 3 GB of CUDA libraries), or cu126 and the like for one CUDA
-# build. Left empty, pip takes what its default index offers (README, "Installing").
+# build. Left empty, pip takes what its default index offers (docs/reproducing.md, "Installing").
 TORCH ?=
 TORCH_INDEX := https://download.pytorch.org/whl/$(TORCH)
 PIP := $(BIN)/pip install --quiet -c constraints.txt

@@ -36,7 +36,7 @@ TUTORIAL_INIT = {"torch": "torch", "tf": "normal"}
 CLEAN_INIT = "glorot"
 RECIPE_FORM = {"tutorial": "dense", "noleak": "dense", "clean": "bag"}
 # The clean recipe's learning rate and regularisation, chosen on a validation split carved from the
-# training posts (README: "How the clean recipe was chosen"); the tutorials' lr 0.01 and no dropout.
+# training posts (docs/accuracy.md: "How the clean recipe was chosen"); the tutorials' lr 0.01 and no dropout.
 RECIPE_LR = {"tutorial": 0.01, "noleak": 0.01, "clean": 0.003}
 RECIPE_DROPOUT = {"tutorial": 0.0, "noleak": 0.0, "clean": 0.5}
 

@@ -92,3 +92,28 @@ def test_a_bad_block_is_one_line_and_nothing_is_written(project, capsys, block, 
     code, out, err = docs(capsys, "--root", str(project))
     assert code == 1 and out == "" and err.count("\n") == 1 and message in err and "Traceback" not in err
     assert notes.read_text() == text  # the good blocks above it were not written either
+
+
+@pytest.mark.parametrize("file, text, message", [
+    ("docs/notes.md", "See [the recipes](accuracy.md#the-recipes).", "docs/notes.md:1: links to accuracy.md, which does not exist"),
+    ("docs/notes.md", "See [the top](#no-such-heading).", "docs/notes.md:1: links to #no-such-heading, a section notes.md does not have"),
+    ("docs/notes.md", 'As README, "Two commands" says.', 'docs/notes.md:1: points to README, "Two commands", a section it does not have'),
+    ("shared/thing.py", '# the loss (LESSONS §9)\n', "shared/thing.py:1: points to LESSONS §9, which LESSONS.md does not have"),
+    ("shared/thing.py", '"""Made in shared/nowhere.py."""\n', "shared/thing.py:1: names shared/nowhere.py, which does not exist"),
+    ("Makefile", "# see docs/gone.md\n", "Makefile:1: names docs/gone.md, which does not exist"),
+])
+def test_a_pointer_that_leads_nowhere_fails_the_check(project, capsys, file, text, message):
+    (project / "README.md").write_text("# A project\n\n## Words\n")
+    (project / "LESSONS.md").write_text("# Lessons\n\n## 1. The first\n")
+    assert docs(capsys, "--root", str(project))[0] == 0
+    assert docs(capsys, "--root", str(project), "--check")[0] == 0
+    (project / file).parent.mkdir(exist_ok=True)
+    (project / file).write_text(text)
+    code, out, err = docs(capsys, "--root", str(project), "--check")
+    assert code == 1 and message in out.splitlines(), out
+    assert "1 pointer leads nowhere" in err and err.count("\n") == 1
+
+
+def test_the_projects_own_pointers_all_lead_somewhere():
+    from shared.lab.pointers import broken
+    assert broken(ROOT) == []

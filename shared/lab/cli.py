@@ -304,13 +304,19 @@ def report_command(args):
 def docs_command(args):
     from shared.lab.docs import update_docs
     count, stale = update_docs(args.root, check=args.check)
-    if args.check and stale:
+    if args.check:
+        from shared.lab.pointers import broken
+        pointers = broken(args.root)
         for where in stale:
             print(f"{where}: differs from its source")
-        raise UserError(f"{len(stale)} of {count} generated figures differ from their sources; "
-                        f"`newsgroups-mlp docs` rewrites them")
+        for problem in pointers:
+            print(problem)
+        if stale or pointers:
+            raise UserError("; ".join(
+                [f"{len(stale)} of {count} generated figures differ from their sources (`newsgroups-mlp docs` "
+                 f"rewrites them)"] * bool(stale) + [f"{len(pointers)} pointer{'s lead' if len(pointers) > 1 else ' leads'} nowhere"] * bool(pointers)))
     print(f"docs: {count} generated figures {'match their sources' if args.check else 'written from their sources'}"
-          + ("" if args.check else f" ({len(stale)} changed)"))
+          + (", every pointer leads somewhere" if args.check else f" ({len(stale)} changed)"))
 
 
 def side_by_side_command(args):

@@ -77,7 +77,7 @@ SECTIONS = [
      "m̂ and v̂. The step is lr · m̂ / (√v̂ + ε). PyTorch adds ε there, after bias correction; Keras adds its ε "
      "before it, to √v, which the Adam paper calls ε̂. The same number is then not the same ε: measured here, "
      "that difference alone parts the two loss curves by 0.1 % within 1-2 steps instead of 9-13 (tutorial recipe; "
-     "README, \"How close are the two implementations?\"). <code>fused=True</code> makes PyTorch's CPU Adam one "
+     "docs/accuracy.md, \"How close are the two implementations?\"). <code>fused=True</code> makes PyTorch's CPU Adam one "
      "kernel per tensor; Keras builds its slots up front so no variable is created inside a traced function."),
     ("One training step", "train.py", ["compute_loss", "train_step"],
      "PyTorch accumulates into <code>.grad</code>, so each step zeroes it, <code>backward()</code> fills it and "
