@@ -1,5 +1,6 @@
 """newsgroups-mlp docs: the docs' figures are the kept runs' figures, and a figure typed over is caught."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -117,3 +118,34 @@ def test_a_pointer_that_leads_nowhere_fails_the_check(project, capsys, file, tex
 def test_the_projects_own_pointers_all_lead_somewhere():
     from shared.lab.pointers import broken
     assert broken(ROOT) == []
+
+
+def test_a_picture_is_drawn_from_its_compare_run_and_checked_by_what_it_was_drawn_from(project, capsys):
+    shutil.copytree(FIXTURES.parent / "compare", project / "results" / "compare")
+    notes = project / "docs" / "notes.md"
+    notes.write_text("<!-- docs: picture results/compare docs/curves.png --><!-- /docs -->\n")
+    code, out, _ = docs(capsys, "--root", str(project))
+    picture = project / "docs" / "curves.png"
+    assert code == 0 and "(2 changed)" in out and picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "![Training loss" in notes.read_text() and "seeds 0, 1, 2](curves.png)" in notes.read_text()
+    assert picture.stat().st_mode & 0o777 == 0o644
+    drawn = picture.read_bytes()
+    assert docs(capsys, "--root", str(project), "--check")[0] == 0
+    assert docs(capsys, "--root", str(project))[1].endswith("(0 changed)\n") and picture.read_bytes() == drawn
+    # another run's losses: the check fails on the picture, and docs draws it again
+    record = project / "results" / "compare" / "tf-seed1.json"
+    changed = json.loads(record.read_text())
+    changed["step_losses"][0] *= 2
+    record.write_text(json.dumps(changed))
+    code, out, _ = docs(capsys, "--root", str(project), "--check")
+    assert code == 1 and "docs/curves.png: drawn from another source than its block's" in out
+    assert docs(capsys, "--root", str(project))[0] == 0 and picture.read_bytes() != drawn
+    assert docs(capsys, "--root", str(project), "--check")[0] == 0
+
+
+def test_readme_leads_with_what_it_is_a_generated_picture_and_the_two_commands():
+    import re
+    head = "\n".join((ROOT / "README.md").read_text().splitlines()[:40])
+    assert "make compare" in head and "make test" in head
+    picture = re.search(r"<!-- docs: picture \S+ (\S+\.png) -->\n!\[[^\]]+\]\((\S+\.png)\)\n<!-- /docs -->", head)
+    assert picture and picture.group(1) == picture.group(2) and (ROOT / picture.group(1)).is_file()

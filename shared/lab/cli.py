@@ -263,9 +263,11 @@ def compare_command(args):
     records = {framework: [load_record(args.out / f"{framework}-seed{seed}.json") for seed in args.seed]
                for framework in FRAMEWORKS}
     print(comparison_table(records["torch"], records["tf"]))
+    from shared.lab.figures import FIGURES
     from shared.lab.report import write_report
     report, _ = write_report([args.out], args.out)
     print(f"records and {report.name} -> {args.out}/")
+    print(f"the two loss curves, from the same weights: {args.out / FIGURES[0]}")
 
 
 def compare_run(framework, args, seed, init, batches):

@@ -15,12 +15,15 @@ number of a JSON file (KEY: dotted, list items by index), times SCALE, formatted
 accuracy in it, as that table gives it; `agree FOLDER`, for how many steps its loss curves stay within
 0.1 % of each other; `time FILE wall|peak`, a command's wall time or peak
 memory from its `/usr/bin/time -v` output kept in FILE; `reproduction RUN EARLIER`, the report's Reproduction
-table for RUN against EARLIER and its last line. A table, cell or reproduction block may end in `--history
+table for RUN against EARLIER and its last line; `picture FOLDER IMAGE.png`, the loss curves of the compare run in
+FOLDER drawn into IMAGE.png and shown; `layers`, the lesson's modules and the lab's, from the import contracts in
+pyproject.toml. A table, cell or reproduction block may end in `--history
 RUN...`: the report's --history, other runs whose spread between runs its intervals take in. `docs` rewrites
 every block from its source; `docs --check` changes nothing and fails when a block differs from what its source
 gives.
 """
 
+import hashlib
 import inspect
 import json
 import os
@@ -48,6 +51,7 @@ class Sources:
         self.root, self.tables, self.files = Path(root), {}, {}
         self.folder = self.root  # the folder of the file being filled in, for links
         self.history = ()  # the block's --history runs
+        self.pictures = {}  # {image path: (compare runs, digest)}, for the picture blocks
 
     def path(self, name):
         path = self.root / name
@@ -172,9 +176,84 @@ def time_block(sources, file, what):
     return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
 
 
+def picture_block(sources, folder, image):
+    """The loss curves of the compare run in `folder`, both frameworks from the same initial weights, drawn into
+    `image` (a PNG under the root) and shown where the block is. The PNG keeps a digest of what it was drawn from
+    in its metadata: `docs` draws it again only when that changes, `docs --check` fails when they differ."""
+    runs = compare_runs(sources, folder)
+    losses = {framework: [[r.seed, r.step_losses] for r in runs[framework]] for framework in FRAMEWORKS}
+    digest = hashlib.sha256(json.dumps([folder, losses]).encode()).hexdigest()[:16]
+    if not image.endswith(".png"):
+        raise UserError(f"picture draws a PNG, not {image!r}")
+    sources.pictures[sources.root / image] = (runs, digest)
+    r = runs["torch"][0]
+    seeds = ", ".join(str(run.seed) for run in runs["torch"])
+    link = os.path.relpath(sources.root / image, sources.folder)
+    return (f"\n![Training loss, step by step, of PyTorch and TensorFlow from the same initial weights on the same "
+            f"batches: {r.recipe} recipe, seeds {seeds}]({link})\n")
+
+
+def picture_source(path):
+    """The digest a picture `docs` drew keeps in its PNG metadata; None for a missing or foreign file."""
+    from PIL import Image
+    try:
+        with Image.open(path) as image:
+            return image.text.get("Source")
+    except (OSError, ValueError):
+        return None
+
+
+def draw_picture(path, runs, digest):
+    """The picture drawn into a temporary file beside `path`, then renamed into place."""
+    import tempfile
+    from shared.lab.figures import loss_figure
+    r = runs["torch"][0]
+    title = f"{r.recipe} recipe, {r.input} input, init {r.init}, {r.train_docs} posts, batches of {r.batch_size}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".png", delete=False) as tmp:
+        pass
+    try:
+        loss_figure({title: runs["torch"] + runs["tf"]}, Path(tmp.name), digest)
+        os.chmod(tmp.name, 0o644)  # a temporary file is private; the picture is an ordinary file
+        os.replace(tmp.name, path)
+    except OSError as error:
+        raise UserError(f"cannot write {path}: {error.strerror or error}") from None
+    finally:
+        if os.path.exists(tmp.name):
+            os.unlink(tmp.name)
+
+
+def layers_block(sources):
+    """The lesson and the lab, as the import contracts in pyproject.toml draw them (tests/test_layers.py runs
+    them): which modules are which, and which way the imports go."""
+    import tomllib
+    config = tomllib.loads(sources.path("pyproject.toml").read_text()).get("tool", {}).get("importlinter", {})
+    contract = next((c for c in config.get("contracts", []) if c.get("id") == "lesson"), None)
+    if contract is None:
+        raise UserError("pyproject.toml has no import contract with id = \"lesson\"")
+
+    def listed(modules):
+        by_package = {}
+        for module in modules:
+            package, _, name = module.rpartition(".")
+            by_package.setdefault(package, []).append(name)
+        return "; ".join(f"`{package}/` {', '.join(names)}" for package, names in by_package.items())
+
+    def paths(modules):
+        return ", ".join(f"`{m.replace('.', '/')}{'/' if (sources.root / m.replace('.', '/')).is_dir() else '.py'}`"
+                         for m in modules)
+    return (f"\n- **The lesson**, with the devices and the speed forms it runs on: "
+            f"{listed(contract['source_modules'])}. It imports nothing of the lab.\n"
+            f"- **The lab**, what runs, records, measures and reports the lesson: {paths(contract['forbidden_modules'])}. "
+            f"It imports the lesson.\n- **Above both**: `benchmarks/` and `tests/`.\n\nThe arrow goes one way, "
+            f"lab → lesson, and no two modules of one package import each other in a circle: `lint-imports` checks "
+            f"both contracts in pyproject.toml, and `tests/test_layers.py` runs it.\n")
+
+
 HISTORY_KINDS = ("table", "cell", "reproduction")
 KINDS = {"table": table_block, "cell": cell_block, "figure": figure_block, "compare": compare_block,
-         "accuracy": accuracy_block, "agree": agree_block, "time": time_block, "reproduction": reproduction_block}
+         "accuracy": accuracy_block, "agree": agree_block, "time": time_block, "reproduction": reproduction_block,
+         "picture": picture_block, "layers": layers_block}
 
 
 def generated(sources, spec, where):
@@ -217,7 +296,12 @@ def update_docs(root, check=False):
         new = BLOCK.sub(fill, text)
         if new != text:
             changed[path] = new
-    if not check:  # every block made before any file is written: a bad block leaves every file as it was
+    redraw = [path for path, (_, digest) in sources.pictures.items() if picture_source(path) != digest]
+    if check:
+        stale += [f"{path.relative_to(root)}: drawn from another source than its block's" for path in redraw]
+    else:  # every block made before any file is written: a bad block leaves every file as it was
+        for path in redraw:
+            draw_picture(path, *sources.pictures[path])
         for path, new in changed.items():
             write_atomically(path, new)
-    return count, stale
+    return count, stale + [path.relative_to(root) for path in redraw] * (not check)

@@ -18,8 +18,9 @@ def plural(n, word):
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def loss_figure(groups, path):
-    """One panel per group of run records ({name: [RunRecord]}): each framework's median loss and its band."""
+def loss_figure(groups, path, provenance=None):
+    """One panel per group of run records ({name: [RunRecord]}): each framework's median loss and its band.
+    `provenance`, where given, is kept in the PNG's metadata as its Source (docs checks a picture by it)."""
     groups = groups or {"no run records given": []}
     fig, axes = plt.subplots(len(groups), 1, figsize=(8, 3.2 * len(groups)), squeeze=False)
     for ax, (source, group) in zip(axes[:, 0], groups.items()):
@@ -34,7 +35,7 @@ def loss_figure(groups, path):
         ax.set(title=source, xlabel="step", ylabel="training loss", yscale="log")
         if group:
             ax.legend()
-    return save(fig, path)
+    return save(fig, path, provenance)
 
 
 def epoch_figure(bench_rows, record_bars, path):
@@ -96,9 +97,9 @@ def scaling_figure(axis, points, path):
     return save(fig, path)
 
 
-def save(fig, path):
+def save(fig, path, provenance=None):
     fig.tight_layout()
     # No timestamp or version in the PNG's metadata: the same inputs give the same bytes.
-    fig.savefig(path, dpi=110, metadata={"Software": None})
+    fig.savefig(path, dpi=110, format="png", metadata={"Software": None, **({"Source": provenance} if provenance else {})})
     plt.close(fig)
     return path
