@@ -16,10 +16,8 @@ def upload(features, labels, device):
 def take(corpus, rows, form, entries=None):
     """The batch (x, y) of the posts at `rows` in `form`, sliced from an uploaded corpus on its own
     device: get_batch's arrays, made with the device's ops (shared/batches.py works one example through).
-    `entries`, the batch's number of word entries, where the caller knows it: XLA compiles the slicing
-    only with that shape given (fast.py); or more, inside XLA only (fast.padded_take), whose gather clamps
-    what it reads past the corpus (entries, and rows one past its last post, read as empty posts), and which
-    zeroes those entries."""
+    `entries`, the batch's number of word entries, where the caller already knows it (fast.py's compiled
+    forms must give it: XLA needs every shape before it runs)."""
     indptr, indices, data, labels, vocab_size = corpus
     with tf.device(indptr.device):
         rows = tf.convert_to_tensor(rows, dtype=tf.int64)

@@ -18,7 +18,7 @@ def bag_layer(bag, weight):
     # word's value in the post, add them up per post. TensorFlow's own API for it,
     # tf.nn.embedding_lookup_sparse(..., combiner="sum"), is a little faster traced but XLA cannot compile
     # it (LESSONS §5), so it is written out; the segment sum takes each entry's post where PyTorch's
-    # embedding_bag takes offsets. How many posts there are comes from offsets' length, extra posts included.
+    # embedding_bag takes offsets. How many posts there are comes from offsets' length.
     vectors = tf.gather(weight, bag.words) * bag.values[:, None]
     return tf.math.unsorted_segment_sum(vectors, bag.post_of, num_segments=tf.shape(bag.offsets)[0])
 

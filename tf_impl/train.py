@@ -103,9 +103,7 @@ def evaluate(model, batches, device):
 def make_train_step(kind="standard", device=None):
     # TensorFlow 2 runs eagerly too, but tf.function traces the step into a graph on its first call
     # (and again for a new input signature); jit_compile=True also compiles it with XLA. The captured
-    # step (fast.py) is compiled once for the whole run. --step auto, the default, runs the clean
-    # recipe's bag on the captured step (fast.sliced_step), and dense and sparse input on this traced
-    # step with Adam fused (make_optimizer's fast.FusedAdam): shared/config.py, FASTEST_STEP.
+    # step (fast.py) is compiled once for the whole run.
     if kind == "captured":
         return captured_step(device)
     return tf.function(train_step, reduce_retracing=True, jit_compile=kind == "compiled")
