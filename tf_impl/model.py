@@ -39,10 +39,6 @@ def multilayer_perceptron(input_tensor, weights, biases, first_layer=tf.matmul, 
     return tf.matmul(layer_2, weights["out"]) + biases["b_out"]
 
 
-# The shared arrays (shared/weights.py: LAYERS names them) are laid out for x @ W (in, out), which is what
-# tf.matmul takes.
-
-
 class Model(NamedTuple):
     """All that OurNet holds in PyTorch: the weights and biases (dicts of tf.Variable), the input form and the
     dropout rate. A tuple of them, so tf.function reads the variables inside it as it reads a tuple's."""
@@ -63,6 +59,7 @@ def build_model(initial, device, form="dense", dropout=0.0):
 
 def load_weights(model, initial):
     """The shared (weights, biases) assigned to the model's variables, in place."""
+    # The shared arrays are laid out for x @ W (in, out), which is what tf.matmul takes: no transposes.
     for variables_, arrays in ((model.weights, initial[0]), (model.biases, initial[1])):
         for name, array in arrays.items():
             variables_[name].assign(array)

@@ -89,8 +89,9 @@ SECTIONS = [
      "an epoch fits in 2 GB (else one at a time); the losses stay on the device until the epoch ends, so nothing "
      "waits for the device mid-epoch. Which step runs "
      "(<code>hp.step</code>) is the last part's subject: by default each framework's fastest exact one, which is "
-     "<code>train_step</code> as it stands (eager in PyTorch, traced by <code>tf.function</code> in TensorFlow) "
-     "except for TensorFlow's bag of words, which takes the padded step under XLA."),
+     "<code>train_step</code> as it stands (eager in PyTorch, traced by <code>tf.function</code> in TensorFlow), "
+     "with one change in TensorFlow: for dense and sparse input it runs Keras' Adam update as one kernel per "
+     "tensor (<code>FusedAdam</code>, the same update), and for the bag of words it takes the captured step."),
     ("Evaluation", "train.py", ["predicted_classes", "predict", "evaluate"],
      "<code>torch.inference_mode()</code> stops autograd recording what only predicts; outside a tape TensorFlow "
      "records nothing. PyTorch's forward pass runs eagerly, as its step does; TensorFlow's is traced by "
@@ -210,7 +211,7 @@ def source_of(framework, file, name):
 def piece(framework, file, name):
     """(first line number, lines) of `name` on this side, or (None, a line naming the side that has it)."""
     if ONE_SIDED.get(name, framework) != framework:
-        return None, [f"# {name}: {FRAMEWORK_NAMES[ONE_SIDED[name]]} only (see the note above)"]
+        return None, [f"# {name}: {FRAMEWORK_NAMES[ONE_SIDED[name]]} only"]
     return source_of(framework, file, name)
 
 
@@ -332,6 +333,9 @@ share a row; <span style="background:#fff5d6">lines that differ are marked</span
 and its training as a learner reads them. What follows exists for speed and for measuring it: other versions of
 the same step, batches of one shape, and the floors the benchmark divides by. None of it changes what is computed
 (the parity tests hold each form to the plain one).</p>{fast}</details>
-<script>if (location.hash && document.querySelector('#fast ' + location.hash)) document.getElementById('fast').open = true;</script>
+<script>
+function unfold() {{ if (location.hash && document.querySelector('#fast ' + location.hash)) document.getElementById('fast').open = true; }}
+unfold(); window.addEventListener('hashchange', unfold);
+</script>
 </body></html>
 """
