@@ -222,11 +222,11 @@ def test_no_archive_and_no_network_is_only_the_projects_line(tmp_path):
 @pytest.mark.parametrize("framework", FRAMEWORKS_HERE)
 def test_determinism_a_framework_cannot_honour_is_one_line(capsys, tiny_env, tmp_path, monkeypatch, framework):
     """Where an op has no deterministic kernel (a GPU's, say), the framework raises mid-run: one line, no record."""
-    impl = __import__(f"{framework}_impl")
+    impl = __import__(f"{framework}_impl.train")
 
     def refuse(*args, **kwargs):
         raise RuntimeError("embedding_bag_backward_cuda_sum_avg does not have a deterministic implementation\nmore")
-    monkeypatch.setattr(impl, "train", refuse)
+    monkeypatch.setattr(impl.train, "train", refuse)
     monkeypatch.setattr(impl, "configure_determinism", lambda on: None)  # the switch itself is global
     out = tmp_path / "run.json"
     code, _, stderr = cli(capsys, "train", "--framework", framework, "--deterministic", *TINY, "--out", str(out))

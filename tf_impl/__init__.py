@@ -14,9 +14,9 @@ tensorflow.config.list_physical_devices()
 from tf_impl.data import take, upload  # noqa: E402
 from tf_impl.device import configure_determinism, configure_threads, device_name, resolve_device, versions  # noqa: E402
 from tf_impl.model import build_model  # noqa: E402
-from tf_impl.train import (evaluate, feeder, make_optimizer, make_train_step, seed_randomness, train,  # noqa: E402
+from tf_impl.train import (evaluate, feeder, make_optimizer, make_train_step, seed_randomness,  # noqa: E402
                            train_epoch)
 
 __all__ = ["build_model", "configure_determinism", "configure_threads", "device_name", "evaluate", "feeder",
-           "make_optimizer", "make_train_step", "resolve_device", "seed_randomness", "take", "train", "train_epoch",
+           "make_optimizer", "make_train_step", "resolve_device", "seed_randomness", "take", "train_epoch",
            "upload", "versions"]

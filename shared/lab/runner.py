@@ -50,7 +50,7 @@ def run(framework, batches, hp, device="auto", threads=None, quiet=False):
     placed = impl.resolve_device(device)
     initial = initial_weights(hp.init, batches.features.vocab_size, hp.hidden, batches.n_classes, hp.seed)
     try:
-        model, log = impl.train(batches, initial, hp, placed, quiet)
+        model, log = impl.train.train(batches, initial, hp, placed, quiet)  # the module's train()
     except Exception as error:  # noqa: BLE001 - each framework raises its own type for this
         if hp.deterministic and "determinis" in str(error).lower():
             first_line = str(error).strip().splitlines()[0]
