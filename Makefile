@@ -17,9 +17,9 @@ TORCH ?=
 TORCH_INDEX := https://download.pytorch.org/whl/$(TORCH)
 PIP := $(BIN)/pip install --quiet -c constraints.txt
 
-.PHONY: help setup compare test test-fast bench clean
+.PHONY: help setup compare notebook notebook-outputs test test-fast bench clean
 help:  ## this list
-	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk -F':.*## ' '/^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # The package and both frameworks: what compare, train, report and side-by-side need.
 $(BIN)/newsgroups-mlp: pyproject.toml constraints.txt
@@ -33,10 +33,23 @@ $(BIN)/pytest: $(BIN)/newsgroups-mlp
 	$(PIP) -e ".[torch,tf,test]"
 	touch $@
 
+# JupyterLab on top, for the tutorial notebook; jupytext keeps docs/tutorial.ipynb and docs/tutorial.py paired.
+$(BIN)/jupyter-lab: $(BIN)/newsgroups-mlp
+	$(PIP) -e ".[torch,tf,notebook]"
+	touch $@
+
 setup: $(BIN)/newsgroups-mlp  ## install the package and both frameworks into .venv
 
 compare: setup  ## train both frameworks on the same everything, 3 seeds (runs/compare)
 	$(BIN)/newsgroups-mlp compare --out $(OUT)/compare
+
+# JUPYTER_ARGS=--no-browser on a machine without one (JupyterLab prints the address to open).
+JUPYTER_ARGS ?=
+notebook: $(BIN)/jupyter-lab  ## install JupyterLab into .venv and open the tutorial notebook, docs/tutorial.ipynb
+	$(BIN)/jupyter lab docs/tutorial.ipynb $(JUPYTER_ARGS)
+
+notebook-outputs: $(BIN)/pytest  ## run docs/tutorial.py top to bottom into docs/tutorial.ipynb, with its outputs
+	$(BIN)/newsgroups-mlp notebook
 
 test: $(BIN)/pytest  ## the whole test suite, real-data trainings included
 	$(BIN)/pytest --durations=15

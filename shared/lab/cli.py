@@ -25,6 +25,7 @@ from shared.weights import SCHEMES
 # would add over a second to each (scikit-learn, for the same reason, where shared/ loads and vectorizes).
 
 DEVICES = ("auto", "cpu", "gpu")
+ROOT = Path(__file__).resolve().parents[2]  # the project folder: README.md, docs/, results/
 
 # compare starts both frameworks from one scheme: --init, else the clean recipe's, else PyTorch's
 # default (the one both frameworks reach the PyTorch tutorial's accuracy with).
@@ -192,9 +193,16 @@ def build_parser():
 
     docs = commands.add_parser("docs", help="write the docs' figures from the kept runs they quote (shared/lab/docs.py)")
     docs.add_argument("--check", action="store_true", help="change nothing; fail if any figure differs from its source")
-    docs.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[2],
+    docs.add_argument("--root", type=Path, default=ROOT,
                       help="the project folder holding README.md, LESSONS.md, docs/ and results/ (default: this one)")
     docs.set_defaults(handler=docs_command)
+
+    notebook = commands.add_parser("notebook", help="run the tutorial notebook's source top to bottom into the "
+                                   "notebook, with its outputs (shared/lab/notebook.py)")
+    notebook.add_argument("--source", type=Path, default=ROOT / "docs" / "tutorial.py", metavar="FILE.py",
+                          help="a jupytext percent script (default: docs/tutorial.py)")
+    notebook.add_argument("--out", type=Path, metavar="FILE.ipynb", help="default: the source's .ipynb beside it")
+    notebook.set_defaults(handler=notebook_command)
 
     side = commands.add_parser("side-by-side", help="write the aligned PyTorch | TensorFlow page (one HTML file)")
     side.add_argument("--out", required=True, type=Path, metavar="FILE.html")
@@ -319,6 +327,19 @@ def docs_command(args):
                  f"rewrites them)"] * bool(stale) + [f"{len(pointers)} pointer{'s lead' if len(pointers) > 1 else ' leads'} nowhere"] * bool(pointers)))
     print(f"docs: {count} generated figures {'match their sources' if args.check else 'written from their sources'}"
           + (", every pointer leads somewhere" if args.check else f" ({len(stale)} changed)"))
+
+
+def notebook_command(args):
+    from shared.lab.notebook import execute, machine_traces, write
+    out = args.out or args.source.with_suffix(".ipynb")
+    check_writable(out.parent)
+    notebook = execute(args.source)
+    traces = machine_traces(notebook)
+    if traces:
+        raise UserError(f"{args.source}'s outputs hold what differs from machine to machine, so {out} is left as it "
+                        f"was: {'; '.join(traces)}")
+    write(notebook, out)
+    print(f"notebook -> {out} ({sum(cell.cell_type == 'code' for cell in notebook.cells)} cells run)")
 
 
 def side_by_side_command(args):

@@ -160,6 +160,14 @@ def agree_block(sources, folder):
     return f"{agreeing_span(runs['torch'], runs['tf'])} steps"
 
 
+def last_loss_block(sources, folder):
+    """The range, over a compare run's records (both frameworks, every seed), of the largest loss of the last
+    epoch: 'A to B'."""
+    runs = compare_runs(sources, folder)
+    largest = [max(r.step_losses[-(len(r.step_losses) // r.epochs):]) for f in FRAMEWORKS for r in runs[f]]
+    return f"{min(largest):.2g} to {max(largest):.2g}"
+
+
 TIME_LINES = {"wall": "Elapsed (wall clock) time (h:mm:ss or m:ss)", "peak": "Maximum resident set size (kbytes)"}
 
 
@@ -252,7 +260,7 @@ def layers_block(sources):
 
 HISTORY_KINDS = ("table", "cell", "reproduction")
 KINDS = {"table": table_block, "cell": cell_block, "figure": figure_block, "compare": compare_block,
-         "accuracy": accuracy_block, "agree": agree_block, "time": time_block, "reproduction": reproduction_block,
+         "accuracy": accuracy_block, "agree": agree_block, "last-loss": last_loss_block, "time": time_block, "reproduction": reproduction_block,
          "picture": picture_block, "layers": layers_block}
 
 

@@ -17,6 +17,7 @@ from pygments.styles import get_style_by_name
 
 from shared.config import FRAMEWORK_NAMES, FRAMEWORKS
 from shared.lab.runner import PACKAGES
+from shared.lab.notebook import NOTEBOOK
 
 ROOT = Path(__file__).resolve().parents[2]
 # The pieces the two sides name differently: PyTorch's are modules, TensorFlow's functions.
@@ -317,6 +318,7 @@ def render(out_folder=None):
     parts = [section_html(n, *section, out_folder) for n, section in enumerate(SECTIONS, 1)]
     toc = [f'<li value="{n}"><a href="#s{n}">{html.escape(title)}</a></li>' for n, (title, *_) in enumerate(SECTIONS, 1)]
     lesson, fast = "".join(parts[:FAST_FROM]), "".join(parts[FAST_FROM:])
+    notebook = os.path.relpath(ROOT / NOTEBOOK, out_folder) if out_folder else str(NOTEBOOK)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>newsgroups-mlp: PyTorch and TensorFlow side by side</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{STYLE}</style></head>
@@ -325,7 +327,8 @@ def render(out_folder=None):
 Adam, batches of 150. Each section says what differs and why, then shows the PyTorch code (left) and the
 TensorFlow code (right), cut from <code>torch_impl/</code> and <code>tf_impl/</code> as they are now, with their
 line numbers. The two load the same initial weights and train on the same batches. Lines the same on both sides
-share a row; <span style="background:#fff5d6">lines that differ are marked</span>.</p>
+share a row; <span style="background:#fff5d6">lines that differ are marked</span>. To run the same code cell by
+cell, both frameworks' numbers printed side by side: <a href="{html.escape(notebook)}">the tutorial notebook</a>.</p>
 <nav><ol>{"".join(toc[:FAST_FROM])}</ol><p><a href="#fast">Making it fast</a> (folded, after the lesson):</p>
 <ol>{"".join(toc[FAST_FROM:])}</ol></nav></header>
 <main id="lesson">{lesson}</main>
