@@ -254,8 +254,8 @@ print(f"TensorFlow {tf_accuracy:.1%}")
 
 # %% [markdown]
 # From the same weights, both land near PyTorch's published "91 %" (printed with `'%d %%'`, which cuts: it
-# means 91.0 to 91.9 %). How far apart two seeds land is what `newsgroups-mlp compare` measures (README,
-# "Results"); one run says little about a gap of a point.
+# means 91.0 to 91.9 %). How far apart two seeds land is what `newsgroups-mlp compare` measures (the table
+# near the top of README); one run says little about a gap of a point.
 
 # %%
 print(f"the two frameworks differ by {abs(torch_accuracy - tf_accuracy) * len(torch_batches.test_labels):.0f} "
@@ -320,7 +320,7 @@ del normal_model, normal_batches, x
 # %% [markdown]
 # ## 9. Predicting a post you type
 #
-# A new post becomes a row of word counts over the training vocabulary, by the same tokens; words the
+# A new post becomes a row of word counts over the same vocabulary, by the same tokens; words the
 # vocabulary lacks are dropped. (The TensorFlow tutorial's cell counted the words of `text`, a variable left
 # from an earlier cell, instead of `text_for_prediction`, so it predicted another post than the one it printed.)
 
