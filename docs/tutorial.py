@@ -16,9 +16,9 @@
 #
 # Two well-known tutorials classified posts from three newsgroups (comp.graphics, sci.space,
 # rec.sport.baseball) with the same small network: a bag of words, two hidden layers of 100 with ReLU, three
-# outputs, Adam at lr 0.01, cross-entropy, batches of 150, 10 epochs. TensorFlow's reported 0.75, PyTorch's
-# 91 %. This notebook runs both, step by step, from this project's own modules: each step shows the PyTorch
-# cell, then the TensorFlow cell, then a cell that compares them.
+# outputs, Adam at lr 0.01, cross-entropy, batches of 150, 10 epochs. The TensorFlow tutorial reported 0.75 test
+# accuracy, the PyTorch one 91 %. This notebook runs both, step by step, from this project's own modules: where a step runs in both, it shows the
+# PyTorch cell, then the TensorFlow cell, then a cell that compares them.
 #
 # It runs on a laptop's CPU in a few minutes. The files it imports are the lesson
 # ([torch_impl/](../torch_impl/), [tf_impl/](../tf_impl/), [shared/](../shared/): [reading.md](reading.md) maps
@@ -84,7 +84,7 @@ print("the first ten:", list(vocabulary)[:10])
 print("'space' is word", vocabulary["space"], "and 'baseball' word", vocabulary["baseball"])
 
 # %% [markdown]
-# `vectorize` builds the same numbering (and checks it is the same here), then counts each post's words
+# `vectorize` builds the same numbering (the assert below checks it is the same), then counts each post's words
 # into a sparse matrix: a row per post, a column per word.
 
 # %%
@@ -109,7 +109,7 @@ for post, label in zip(x, y):
           ", ".join(f"{words[i]!r}×{int(post[i])}" for i in top))
 
 # %% [markdown]
-# The same posts as a `bag`: each post's words end to end, what an embedding bag reads (the clean recipe's
+# The same posts as a `bag`: each post's distinct words end to end, with their counts, what an embedding bag reads (the clean recipe's
 # form, step 10). Same numbers, no zeros.
 
 # %%
@@ -216,8 +216,8 @@ print("TensorFlow, the loss at the start of each epoch:", ", ".join(f"{loss:.2g}
 
 # %% [markdown]
 # The two curves lie on each other for the first steps, then part: float32's rounding differs a little at each
-# step, and Adam's ε sits in a different place in each framework (train.py says where), which matters once the
-# gradients are small.
+# step, and first of all Adam's ε sits in a different place in each framework (train.py says where, LESSONS.md §2
+# measures it), which matters where the gradients are small.
 
 # %%
 def steps_alike(a, b, within):
@@ -253,13 +253,13 @@ tf_accuracy = tf_impl.train.evaluate(tf_model, tf_batches, CPU["tf"])
 print(f"TensorFlow {tf_accuracy:.1%}")
 
 # %% [markdown]
-# From the same weights, both land near PyTorch's published "91 %" (printed with `'%d %%'`, which cuts: it
+# From the same weights, both land within a few points of PyTorch's published "91 %" (printed with `'%d %%'`, which cuts: it
 # means 91.0 to 91.9 %). How far apart two seeds land is what `newsgroups-mlp compare` measures (the table
 # near the top of README); one run says little about a gap of a point.
 
 # %%
-print(f"the two frameworks differ by {abs(torch_accuracy - tf_accuracy) * len(torch_batches.test_labels):.0f} "
-      f"of {len(torch_batches.test_labels)} test posts")
+print(f"one framework gets {abs(torch_accuracy - tf_accuracy) * len(torch_batches.test_labels):.0f} more of the "
+      f"{len(torch_batches.test_labels)} test posts right than the other")
 
 # %% [markdown]
 # ## 8. Where 91 % against 0.75 came from: the initialisation
@@ -342,8 +342,8 @@ print("TensorFlow:", corpus.categories[tf_impl.train.predict(tf_model, tf.consta
 # %% [markdown]
 # ## 10. The clean recipe
 #
-# What a careful version of the same network does: a tf-idf vocabulary of the training posts alone (no test
-# words), the posts shuffled each epoch, dropout 0.5, lr 0.003 chosen on a validation split, Glorot's
+# What a careful version of the same network does: tf-idf weights over a vocabulary of the training posts alone
+# (no test words), the posts shuffled each epoch, dropout 0.5, lr 0.003 chosen on a validation split, Glorot's
 # initialisation for both, and the bag-of-words first layer (an embedding bag: no dense zeros). The same layers,
 # the same loop; here with each framework's fastest exact step, as the command line runs it.
 
@@ -478,9 +478,8 @@ del one_step, lesson_step
 
 # %% [markdown]
 # Only biases differ. The lesson adds a bias with `tf.add`, as the tutorial did; Keras turns the same addition
-# into `tf.nn.bias_add`, whose gradient sums over the batch in another order, so a few biases round
-# differently. Adam carries such differences on, as it carries the two frameworks' (step 6). Now `fit`, ten
-# epochs:
+# into `tf.nn.bias_add`, whose gradient sums over the batch in another order, so some biases round
+# differently. Now `fit`, ten epochs (`shuffle=False`: `fit` shuffles the batches' order by default):
 
 # %%
 network = keras_network(initial)
@@ -504,5 +503,6 @@ fitted = tf_impl.model.build_model(({w: a for (w, _), a in zip(LAYERS, arrays[0:
                                      {b: a for (_, b), a in zip(LAYERS, arrays[1::2])}), CPU["tf"])
 print(f"test accuracy after fit: {tf_impl.train.evaluate(fitted, tf_batches, CPU['tf']):.1%} "
       f"(the lesson's {tf_accuracy:.1%}); fit compiled its step with XLA: {network.jit_compile}")
+# Keras' jit_compile="auto" leaves XLA off where TensorFlow sees no GPU, so on a GPU this line says True.
 del network, fitted, arrays
 
