@@ -14,6 +14,7 @@ from shared.dataset import (ARCHIVE_ENV, REMOVABLE, TUTORIAL_CATEGORIES, carve_v
                             parse_categories, parse_remove)
 from shared.errors import UserError
 from shared.lab.profiling import profile, profile_table
+from shared.lab.notebook import SOURCE as NOTEBOOK_SOURCE
 from shared.lab.record import check_writable, load_record, machine_info, save_record, write_atomically
 from shared.lab.runner import implementation, in_a_process_of_its_own, installed_frameworks, run
 from shared.config import FRAMEWORK_NAMES
@@ -199,7 +200,7 @@ def build_parser():
 
     notebook = commands.add_parser("notebook", help="run the tutorial notebook's source top to bottom into the "
                                    "notebook, with its outputs (shared/lab/notebook.py)")
-    notebook.add_argument("--source", type=Path, default=ROOT / "docs" / "tutorial.py", metavar="FILE.py",
+    notebook.add_argument("--source", type=Path, default=ROOT / NOTEBOOK_SOURCE, metavar="FILE.py",
                           help="a jupytext percent script (default: docs/tutorial.py)")
     notebook.add_argument("--out", type=Path, metavar="FILE.ipynb", help="default: the source's .ipynb beside it")
     notebook.set_defaults(handler=notebook_command)
