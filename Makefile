@@ -66,7 +66,7 @@ repeat = $(BIN)/pytest $(1) -m headline $(BENCH_ARGS) --benchmark-json $(OUT)/be
 	|| { [ $$? -eq 5 ] && rm -f $(OUT)/bench/process-$$i.json; } || exit 1
 bench: $(BIN)/pytest  ## the benchmark suite in fresh processes and its report (runs/bench/, runs/report)
 	rm -rf $(OUT)/bench && mkdir -p $(OUT)/bench
-	$(BIN)/pytest benchmarks/ $(BENCH_ARGS) --benchmark-json $(OUT)/bench/process-1.json
+	$(BIN)/pytest benchmarks/ $(if $(findstring -m,$(BENCH_ARGS)),,--full) $(BENCH_ARGS) --benchmark-json $(OUT)/bench/process-1.json
 	for i in $$(seq 2 $$((1 + $(HEADLINE_PROCESSES)))); do $(call repeat,benchmarks/); done
 	for i in $$(seq $$((2 + $(HEADLINE_PROCESSES))) $$((1 + $(HEADLINE_PROCESSES) + $(PREDICTION_PROCESSES)))); do \
 	  $(call repeat,benchmarks/test_training.py::test_inference); done

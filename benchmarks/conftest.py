@@ -10,21 +10,23 @@
 - Rounds interleaved: each comparison's variants (PyTorch's, TensorFlow's, the peers') take turns, one
   round each, in an order drawn afresh each round from a recorded seed, so drift over a run falls on all
   of them alike. Every case of a comparison is built before its first timed round (outside the clock) and
-  let go after its last.
+  let go after its last; each case is then one pytest-benchmark row holding all its rounds (benchmarks/turns.py).
 - Processes: each process draws its own memory layout and thread placement; `make bench` runs the suite
   in several, and the report computes every interval over them.
 - GPU: every timed function ends by reading results back to the host, which waits for the device.
 - Data: both frameworks get the same ready-made batches from shared/ and the same initial weights.
 """
 
+import math
 import os
 import random
 import shlex
-from collections import defaultdict
+import sys
 from types import SimpleNamespace
 
 import pytest
 
+from benchmarks import turns
 from benchmarks.cases import (MOST_WARM_UP, CATEGORY_SETS, FRAMEWORKS_HERE, VARIANTS, case_hyperparameters, is_auto,
                               resolved_or_skip)
 from shared.lab.allocator import keep_freed_memory, peak_since, start_peak
@@ -32,24 +34,42 @@ from shared.batches import prepare
 from shared.lab.cli import default_threads
 from shared.dataset import load_corpus
 from shared.errors import UserError
+from shared.lab.machine import Watch, installed_packages
 from shared.lab.runner import implementation
 from shared.vocab import vectorize
 
 HOST_ALLOCATOR = pytest.StashKey[str]()
 ORDER_SEED = pytest.StashKey[int]()
-ROUNDS, QUICK_ROUNDS = 5, 1
+WATCH = pytest.StashKey[Watch]()
+HEADLINE_SCOPE = pytest.StashKey[bool]()
+LEFT_OUT = pytest.StashKey[dict]()
+GPU_HERE = pytest.StashKey[bool]()
+ROUNDS, QUICK_ROUNDS = 5, 3  # a smoke run's three: enough for pytest-benchmark's spread columns to mean something
 # Rounds of a case whose round takes a fraction of a second: every prediction and the 3-group sparse and bag
 # epochs, the ratios the headline cites. With five, a process's median was the noisiest part of its ratio (the
 # sparse prediction's ratio spread from 2.25 to 4.12 over one run's five processes); ten more cost seconds.
 SHORT_ROUNDS = 15
 # Seeds a 10-epoch training gets in a process: five on 3 groups, three on all 20 (the accuracy table); one on all 20
-# where only the headline cases run (each such process is one of several repeats, and `-m headline` stays within
-# 12 minutes: these trainings took 72 of a headline process's 135 s with two seeds). The 3-group trainings keep
-# five: with three, one slow seed (2.28 s among 1.06 and 1.43) set a process's median and its ratio to 1.0.
+# where only the headline cases run (each such process is one of several repeats, and a headline process stays
+# within a few minutes: these trainings took 72 of a headline process's 135 s with two seeds). The 3-group trainings
+# keep five: with three, one slow seed (2.28 s among 1.06 and 1.43) set a process's median and its ratio to 1.0.
 SEEDS, QUICK_SEEDS = 5, 2
 SEEDS_ON_20, HEADLINE_SEEDS_ON_20 = 3, 1
-COMPARED = ("variant", "framework")  # the parameter whose values a comparison sets against each other
-TURNS = ("round", "seed")  # the parameter that numbers a comparison's rounds
+WHOLE_SUITE = "most of an hour on a 2-core VM"
+# pytest-benchmark's options for its own calibrating loop, which the suite replaces by its interleaved rounds:
+# each is refused rather than recorded and ignored. {option: what to use instead}
+REFUSED = {
+    "--benchmark-min-rounds": "each case's rounds are set by the suite (ROUNDS, SHORT_ROUNDS in benchmarks/conftest.py)",
+    "--benchmark-max-time": "each case's rounds are set by the suite, not by a time budget",
+    "--benchmark-min-time": "a round is one epoch or one prediction of the test split, never calibrated",
+    "--benchmark-calibration-precision": "a round is one epoch or one prediction of the test split, never calibrated",
+    "--benchmark-warmup": "every case warms up until two rounds agree within a tenth (benchmarks/cases.py: warm_up)",
+    "--benchmark-warmup-iterations": "every case warms up until two rounds agree within a tenth (benchmarks/cases.py)",
+    "--benchmark-cprofile": "use `newsgroups-mlp profile`, which profiles one training with each framework's own profiler",
+    "--benchmark-cprofile-loops": "use `newsgroups-mlp profile`",
+    "--benchmark-cprofile-top": "use `newsgroups-mlp profile`",
+    "--benchmark-cprofile-dump": "use `newsgroups-mlp profile`",
+}
 
 
 def headline(name, params):
@@ -75,101 +95,152 @@ def case_rounds(name, params, quick=False):
     return SHORT_ROUNDS if short else ROUNDS
 
 
-def case_seeds(params, headline_only=False):
-    """How many seeds a training case gets in this process (the collection drops the items past it; a --quick
-    run collects QUICK_SEEDS to begin with); None for a test without seeds."""
-    if "seed" not in params:
-        return None
+def case_seeds(params, headline_only=False, quick=False):
+    """How many seeds (each one round) a training case gets in this process."""
+    if quick:
+        return QUICK_SEEDS
     if params.get("categories") != "20":
         return SEEDS
     return HEADLINE_SEEDS_ON_20 if headline_only else SEEDS_ON_20
 
 
-def headline_only(config):
-    """Whether this process runs the headline cases alone (`-m headline`): one of several repeats of them."""
-    return config.getoption("markexpr", "") == "headline"
+def framework_of_case(params):
+    """The framework a case times (inference's tf-eager is TensorFlow's), or None for a peer or a data case."""
+    name = params.get("framework") or params.get("variant", "")
+    framework = VARIANTS[name][0] if name in VARIANTS else name.split("-")[0]
+    return framework if framework in ("torch", "tf") else None
 
 
 def pytest_addoption(parser):
     group = parser.getgroup("newsgroups-mlp")
     group.addoption("--threads", type=int, default=default_threads(), help="CPU threads for every framework")
+    group.addoption("--full", action="store_true",
+                    help=f"the whole suite ({WHOLE_SUITE}); without it, and without -m, -k or a named file, the "
+                         "headline cases alone")
     group.addoption("--quick", action="store_true",
-                    help="smoke run: one round each, two seeds, the dense all-20 case left out")
+                    help="smoke run: three rounds each, two seeds, the dense all-20 case left out; no figure to cite")
+    group.addoption("--frameworks", default="torch,tf",
+                    help="the frameworks this process imports and times (torch, tf or torch,tf): one alone measures "
+                         "it without the other's threads in the process")
     group.addoption("--order-seed", type=int, default=None,
                     help="seed of the order in which each round's variants take their turn (default: drawn, and recorded)")
 
 
 def pytest_benchmark_update_json(config, benchmarks, output_json):
-    """The command that made this file, for the report's 'reproduce' line, and the allocator setting."""
+    """The command that made this file, for the report's 'reproduce' line, the allocator setting, whether it was a
+    smoke run, and the machine: what else it was doing while this process ran, and every package installed."""
     output_json["command"] = shlex.join(["pytest", *config.invocation_params.args])
     output_json["host_allocator"] = config.stash[HOST_ALLOCATOR]
     output_json["order_seed"] = config.stash[ORDER_SEED]
+    output_json["quick"] = bool(config.getoption("--quick"))
+    output_json["machine_state"] = config.stash[WATCH].machine_state()
+    output_json["packages"] = installed_packages()
+    output_json["frameworks_imported"] = [m for m in ("torch", "tensorflow") if m in sys.modules]
+
+
+def refused_option(config):
+    """The first pytest-benchmark option given that the suite cannot honour, as one line, or None."""
+    given = [*config.invocation_params.args, *shlex.split(os.environ.get("PYTEST_ADDOPTS", ""))]
+    for arg in given:
+        name = arg.split("=", 1)[0]
+        if name in REFUSED:
+            return f"{name} does not apply to this suite: {REFUSED[name]}"
+    timer = config.getoption("benchmark_timer", None)
+    if timer is not None and str(timer) not in ("time.perf_counter", "perf_counter"):
+        return (f"--benchmark-timer={timer} is refused: every figure here is wall time (time.perf_counter), as "
+                "the report labels it; CPU time would hide the threads a framework waits on")
+    return None
 
 
 def pytest_configure(config):
+    if not hasattr(config.option, "quick"):  # pytest run on another folder: not this suite
+        return
+    refused = refused_option(config)
+    if refused:
+        raise pytest.UsageError(refused)
+    chosen = [f.strip() for f in config.getoption("--frameworks").split(",") if f.strip()]
+    unknown = sorted(set(chosen) - {"torch", "tf"})
+    if unknown or not chosen:
+        raise pytest.UsageError(f"--frameworks takes torch, tf or torch,tf, not {config.getoption('--frameworks')!r}")
+    FRAMEWORKS_HERE[:] = [f for f in FRAMEWORKS_HERE if f in chosen]
+    config.stash[WATCH] = Watch()
     config.stash[HOST_ALLOCATOR] = keep_freed_memory() or "the C library's default"  # before any case allocates
     seed = config.getoption("--order-seed", None)
     config.stash[ORDER_SEED] = seed if seed is not None else random.SystemRandom().randrange(2**31)
-    if config.getoption("--threads", None) is None:
-        return
+    config.stash[HEADLINE_SCOPE] = headline_scope(config)
+    config.stash[LEFT_OUT] = {"gpu": 0}
     for framework in FRAMEWORKS_HERE:
         implementation(framework).configure_threads(config.getoption("--threads"))
 
 
+def headline_scope(config):
+    """Whether this process runs the headline cases alone: asked for (-m headline), or by default (no --full, -m,
+    -k, or file or case named)."""
+    if config.getoption("markexpr", "") == "headline":
+        return True
+    if config.getoption("--full") or config.getoption("markexpr", "") or config.getoption("keyword", ""):
+        return False
+    return not any(arg.endswith(".py") or "::" in arg for arg in config.args)
+
+
+def gpu_visible():
+    """Whether a framework of this process sees a GPU."""
+    return any(implementation(f).resolve_device("auto") != implementation(f).resolve_device("cpu")
+               for f in FRAMEWORKS_HERE)
+
+
+@pytest.hookimpl(trylast=True)  # after the parametrize marks: ids read variant-form-categories-device
 def pytest_generate_tests(metafunc):
-    """round: a timed case's rounds, one test item each (as many as the module's ROUNDS, or the most case_rounds
-    gives: the collection drops the items past a case's own count); seed: a training case's seeds, likewise."""
-    quick = metafunc.config.getoption("--quick")
-    rounds = QUICK_ROUNDS if quick else getattr(metafunc.module, "ROUNDS", SHORT_ROUNDS)
-    for name, count in (("round", rounds), ("seed", QUICK_SEEDS if quick else SEEDS)):
-        if name in metafunc.fixturenames:
-            metafunc.parametrize(name, range(count), ids=[f"{name}{n}" for n in range(count)])
-
-
-def comparison_of(item):
-    """(test, the parameters that are neither compared nor turns) for an interleaved item, else None."""
-    params = item.callspec.params if hasattr(item, "callspec") else {}
-    if not any(t in params for t in TURNS) or not any(c in params for c in COMPARED):
-        return None
-    return item.originalname, tuple(sorted((k, str(v)) for k, v in params.items() if k not in COMPARED + TURNS))
+    """device: the CPU, and the GPU where one is visible; the GPU cases are not collected on a machine without one
+    (counted for the line after collection)."""
+    if "device" not in metafunc.fixturenames:
+        return
+    config = metafunc.config
+    if GPU_HERE not in config.stash:
+        config.stash[GPU_HERE] = gpu_visible()
+    if not config.stash[GPU_HERE]:
+        left_out = config.stash.setdefault(LEFT_OUT, {"gpu": 0})
+        left_out["gpu"] += math.prod(len(m.args[1]) for m in metafunc.definition.iter_markers("parametrize"))
+    metafunc.parametrize("device", ["cpu", "gpu"] if config.stash[GPU_HERE] else ["cpu"])
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m reads the marks
 def pytest_collection_modifyitems(config, items):
-    """Drops the rounds and seeds past a case's own count (case_rounds, case_seeds), marks the headline cases, and puts
-    each comparison's items in turn order: round by round, the variants of a round in an order drawn from the
-    recorded seed; the comparison stands where its first item stood."""
-    order, blocks, dropped = [], defaultdict(list), []
-    quick, alone = config.getoption("--quick"), headline_only(config)
+    """Marks the headline cases, and leaves out what this process does not run: the cases of a framework not in
+    --frameworks, and by default every case but the headline ones."""
+    kept, dropped = [], []
+    scope = config.stash.get(HEADLINE_SCOPE, False) and config.getoption("markexpr", "") != "headline"
     for item in items:
         params = item.callspec.params if hasattr(item, "callspec") else {}
-        rounds, seeds = case_rounds(item.originalname, params, quick), case_seeds(params, alone)
-        if (rounds is not None and params.get("round", 0) >= rounds) or (seeds is not None and params["seed"] >= seeds):
+        framework = framework_of_case(params)
+        if framework is not None and framework not in FRAMEWORKS_HERE and framework in ("torch", "tf"):
             dropped.append(item)
             continue
         if headline(item.originalname, params):
             item.add_marker(pytest.mark.headline)
-        key = comparison_of(item)
-        if key is None:
-            order.append([item])
+        elif scope:
+            dropped.append(item)
             continue
-        if key not in blocks:
-            order.append(blocks[key])
-        blocks[key].append(item)
-    seed = config.stash[ORDER_SEED]
-    arranged = []
-    for members in order:
-        turns = defaultdict(list)
-        for item in members:
-            params = item.callspec.params if hasattr(item, "callspec") else {}
-            turns[next((params[t] for t in TURNS if t in params), 0)].append(item)
-        for turn in sorted(turns):
-            draw = sorted(turns[turn], key=lambda item: item.nodeid)
-            random.Random(f"{seed} {draw[0].originalname} {turn} {len(arranged)}").shuffle(draw)
-            arranged += draw
-    items[:] = arranged
+        kept.append(item)
+    items[:] = kept
     if dropped:
         config.hook.pytest_deselected(items=dropped)
+
+
+def pytest_report_collectionfinish(config, start_path, items):
+    lines = []
+    gpu = config.stash.get(LEFT_OUT, {}).get("gpu", 0)
+    if gpu:
+        lines.append(f"{gpu} GPU cases not collected: no GPU visible to {' or '.join(FRAMEWORKS_HERE) or 'a framework'}")
+    if config.stash.get(HEADLINE_SCOPE, False):
+        lines.append(f"the headline cases alone; --full runs the whole suite ({WHOLE_SUITE})")
+    return lines
+
+
+@pytest.fixture(scope="session")
+def comparisons(request):
+    """The session's interleaved comparisons (benchmarks/turns.py)."""
+    return turns.Comparisons(request.config.stash[ORDER_SEED], request.config.getoption("benchmark_disable_gc", False))
 
 
 @pytest.fixture
@@ -179,36 +250,9 @@ def rounds(request, settings):
 
 
 @pytest.fixture
-def compared(request):
-    """What this item's comparison sets against each other in this session (its variants, or frameworks): the
-    values of the compared parameter among the items selected to run."""
-    key = comparison_of(request.node)
-    name = next(c for c in COMPARED if c in request.node.callspec.params)
-    return sorted({i.callspec.params[name] for i in request.session.items if comparison_of(i) == key})
-
-
-@pytest.fixture(scope="session")
-def cases():
-    """Each interleaved case's state, built before its comparison's first timed round (outside the clock, every
-    variant of it: building hands the heap's free memory back, which no timed round should follow) and let go
-    after its last, so a comparison's variants live side by side while their rounds alternate. A case that skips is remembered
-    as skipped, so its later rounds skip at once with the same reason."""
-    built, skipped = {}, {}
-
-    def get(key, build):
-        if key in skipped:
-            pytest.skip(skipped[key])
-        if key not in built:
-            try:
-                built[key] = build()
-            except pytest.skip.Exception as reason:  # its message alone: the exception holds the build's frames
-                skipped[key] = str(reason)
-                raise
-        return built[key]
-
-    def done(key):
-        built.pop(key, None)
-    return SimpleNamespace(get=get, done=done)
+def seeds(request, settings):
+    """This item's count of seeds, each one round (case_seeds)."""
+    return case_seeds(request.node.callspec.params, request.config.stash[HEADLINE_SCOPE], settings.quick)
 
 
 @pytest.fixture(scope="session")

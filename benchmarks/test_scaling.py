@@ -12,10 +12,12 @@
   names the crossovers (where the GPU starts to pay; where one framework overtakes the other).
 """
 
-import pytest
-
 from types import SimpleNamespace
 
+import pytest
+
+from benchmarks import turns
+from benchmarks.turns import clock
 from benchmarks.cases import CATEGORY_SETS, describe, framework_or_skip, fresh_model, resolved_or_skip, warm_up
 from benchmarks.test_training import SLOW_EPOCH, epoch_source, posts_trained_on, read_back
 from shared.batches import prepare
@@ -30,7 +32,7 @@ QUICK = {"batch": (64, 256), "hidden": (64, 128), "vocab": (1000, 4000)}
 FASTEST_BAG_STEP = {("torch", "cpu"): "standard", ("torch", "gpu"): "captured", ("tf", "cpu"): "captured",
                 ("tf", "gpu"): "captured"}
 POINTS = [(axis, value) for axis, values in SCALES.items() for value in values]
-ROUNDS = 3  # a point's rounds (benchmarks/conftest.py): the slope is fitted over five points
+ROUNDS = 3  # a point's rounds: the slope is fitted over five points
 
 
 @pytest.fixture(scope="module")
@@ -44,24 +46,24 @@ def vocab_features(corpora):
     return get
 
 
-@pytest.mark.parametrize("device", ["cpu", "gpu"])
 @pytest.mark.parametrize("form", ["bag", "dense"])
 @pytest.mark.parametrize("framework", ["torch", "tf"])
 @pytest.mark.parametrize("axis, value", POINTS, ids=[f"{a}-{v or 'full'}" for a, v in POINTS])
-def test_scaling(benchmark, settings, problems, corpora, vocab_features, memory, cases, axis, value, framework, form,
-                 device, round):
+def test_scaling(request, benchmark, settings, problems, corpora, vocab_features, memory, comparisons, axis, value,
+                 framework, form, device):
     """One epoch a round at one point of an axis, the two frameworks taking turns there."""
     if settings.quick and value not in QUICK[axis]:
         pytest.skip(f"--quick measures {axis} at {' and '.join(map(str, QUICK[axis]))} only")
     benchmark.group = f"scaling {axis}"
-    key = "scaling", axis, value, framework, form, device
-    case = cases.get(key, lambda: scaling_case(problems, corpora, vocab_features, memory, settings, axis, value,
-                                               framework, form, device))
-    benchmark.pedantic(case.one_epoch, rounds=1, iterations=1)
-    if round == (1 if settings.quick else ROUNDS) - 1:
-        cases.done(key)
+    outcome = comparisons.outcome(
+        request.node, lambda name: scaling_case(problems, corpora, vocab_features, memory, settings, axis, value, name,
+                                                form, device),
+        lambda case, turn: (clock(case.one_epoch, comparisons.disable_gc)[0], case),
+        lambda case: 2 if settings.quick else ROUNDS)
+    turns.record(benchmark, outcome.seconds)
+    case = outcome.found[0]
     describe(benchmark, settings, variant=f"{framework} {form}", batches=case.batches, device=case.device,
-             docs=posts_trained_on(case.batches), versions=case.versions, round=round, first_seconds=case.first,
+             docs=posts_trained_on(case.batches), versions=case.versions, first_seconds=case.first,
              warm_up_seconds=case.warm_up, axis=axis, value=case.value, framework=framework, form=form, step=case.step,
              batches_prebuilt=False, clock="slicing each batch on the device, and the steps", **case.peaks)
 

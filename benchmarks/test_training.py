@@ -1,16 +1,18 @@
 """train-epoch, inference and time-to-accuracy: PyTorch and TensorFlow, their compiled variants and
 scikit-learn's MLPClassifier, on the same batches from the same initial weights."""
 
-import contextlib
 import time
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from benchmarks.cases import (VARIANTS, describe, framework_or_skip, fresh_model, initial_of, is_auto,
                               skip_without_memory, timed, warm_up)
 from benchmarks.peers import (adam_floor_seconds, linear_baseline, mlp_accuracy, mlp_classifier, mlp_epoch,
                               n_parameters)
+from benchmarks import turns
+from benchmarks.turns import clock
 from shared.batches import made_at_once
 
 TARGET = 0.97  # time-to-accuracy target on the 3 groups: what the clean recipe reaches in every seed
@@ -62,45 +64,32 @@ def posts_trained_on(batches):
 
 
 @pytest.mark.parametrize("categories", ["3", "20"])
-@pytest.mark.parametrize("device", ["cpu", "gpu"])
 @pytest.mark.parametrize("form", ["dense", "sparse", "bag"])
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_train_epoch(benchmark, settings, problems, memory, cases, compared, rounds, variant, form, device, categories,
-                     round):
-    """One training epoch a round, the group's variants taking turns; every case of the group built, warmed up
-    and its peak memory read before the group's first timed round, outside the clock."""
-    framework, step, feed = VARIANTS[variant]
-    reason = not_timed(settings, variant, form, device, categories)
-    if reason:
-        pytest.skip(reason)
+def test_train_epoch(request, benchmark, settings, problems, memory, comparisons, rounds, variant, form, device,
+                     categories):
+    """One training epoch a round, the comparison's variants taking turns; every case of it built, warmed up and
+    its peak memory read before its first timed round, outside the clock."""
     benchmark.group = f"train-epoch {form} {device} {categories}-groups"
 
-    def key_of(name):
-        return "train-epoch", name, form, device, categories
+    def prepare(name):
+        reason = not_timed(settings, name, form, device, categories)
+        if reason:
+            pytest.skip(reason)
+        return epoch_case(problems, memory, settings, name, form, device, categories, rounds)
 
-    def case_of(name):
-        return cases.get(key_of(name), lambda: epoch_case(problems, memory, settings, name, form, device, categories,
-                                                          rounds))
-    if round == 0:
-        for other in compared:
-            if not not_timed(settings, other, form, device, categories):
-                with contextlib.suppress(pytest.skip.Exception):
-                    case_of(other)
-    key = key_of(variant)
-    case = case_of(variant)
-    last = round == rounds - 1  # the case is let go after this round, timed or not, never rebuilt
-    if round >= case.rounds:
-        cases.done(key) if last else None
-        pytest.skip(f"{SLOW_ROUNDS} rounds where an epoch takes over {SLOW_EPOCH:g} s")
-    # Warmed up when built, then left to cool while the rest of its group was built: one more epoch first, where
-    # an epoch is short enough for the cooling to show (a slow case's is lost in its own time).
-    if round == 0 and case.first <= SLOW_EPOCH:
-        case.one_epoch()
-    benchmark.pedantic(case.one_epoch, rounds=1, iterations=1)
-    if last:
-        cases.done(key)
+    def one_round(case, turn):
+        # Warmed up when built, then left to cool while the rest of its comparison was built: one more epoch first,
+        # where an epoch is short enough for the cooling to show (a slow case's is lost in its own time).
+        if turn == 0 and case.first <= SLOW_EPOCH:
+            case.one_epoch()
+        return clock(case.one_epoch, comparisons.disable_gc)[0], case
+    outcome = comparisons.outcome(request.node, prepare, one_round, lambda case: case.rounds)
+    turns.record(benchmark, outcome.seconds)
+    framework, step, feed = VARIANTS[variant]
+    case = outcome.found[0]
     describe(benchmark, settings, variant=variant, batches=case.batches, device=case.device, docs=posts_trained_on(case.batches),
-             versions=case.versions, round=round, first_seconds=case.first, warm_up_seconds=case.warm_up,
+             versions=case.versions, first_seconds=case.first, warm_up_seconds=case.warm_up,
              accuracy=case.accuracy, epochs_before_accuracy=1 + len(case.warm_up), feed=feed, step=step,
              auto=is_auto(framework, step, feed, form, device),
              batches_prebuilt=case.prebuilt, clock=case.clock, optimizer_floor_seconds=case.floor, **case.peaks)
@@ -162,34 +151,25 @@ def epoch_case(problems, memory, settings, variant, form, device, categories, ro
                            rounds=rounds if first <= SLOW_EPOCH else min(rounds, SLOW_ROUNDS))
 
 
-@pytest.mark.parametrize("device", ["cpu", "gpu"])
 @pytest.mark.parametrize("form", ["dense", "sparse", "bag"])
 @pytest.mark.parametrize("variant", ["torch", "tf", "tf-eager"])
-def test_inference(benchmark, settings, problems, memory, cases, compared, rounds, variant, form, device, round):
+def test_inference(request, benchmark, settings, problems, memory, comparisons, rounds, variant, form, device):
     """Predicting the whole test split, after one epoch of training: the test corpus uploaded, each
     batch built on the device, the predictions read back; a round is the mean of PREDICTIONS calls.
     TensorFlow's prediction is traced; `tf-eager` runs it op by op, as it ran before, so what tracing
     gains is measured in the same run."""
     benchmark.group = f"inference {form} {device}"
 
-    def key_of(name):
-        return "inference", name, form, device
-
-    def case_of(name):
-        return cases.get(key_of(name), lambda: inference_case(problems, memory, settings, name, form, device))
-    if round == 0:  # every case of the group built before its first timed round
-        for other in compared:
-            with contextlib.suppress(pytest.skip.Exception):
-                case_of(other)
-    key = key_of(variant)
-    case = case_of(variant)
-    if round == 0:  # as in test_train_epoch: warm again after the group's builds
-        case.evaluate()
-    benchmark.pedantic(case.evaluate, rounds=1, iterations=PREDICTIONS)
-    if round == rounds - 1:
-        cases.done(key)
+    def one_round(case, turn):
+        if turn == 0:  # as in test_train_epoch: warm again after the comparison's builds
+            case.evaluate()
+        return clock(lambda: [case.evaluate() for _ in range(PREDICTIONS)], comparisons.disable_gc)[0], case
+    outcome = comparisons.outcome(request.node, lambda name: inference_case(problems, memory, settings, name, form, device),
+                                  one_round, lambda case: rounds)
+    turns.record(benchmark, outcome.seconds, iterations=PREDICTIONS)
+    case = outcome.found[0]
     describe(benchmark, settings, variant=variant, batches=case.batches, device=case.device,
-             docs=len(case.batches.test_labels), versions=case.versions, round=round, first_seconds=case.first,
+             docs=len(case.batches.test_labels), versions=case.versions, first_seconds=case.first,
              warm_up_seconds=case.warm_up, accuracy=case.accuracy, auto=variant != "tf-eager", **case.peaks)
 
 
@@ -243,12 +223,32 @@ def warmed(impl, placed):
 
 
 @pytest.mark.parametrize("variant", ["torch", "tf", "sklearn-mlp", "linear"])
-def test_time_to_accuracy(benchmark, settings, problems, variant, seed):
+def test_time_to_accuracy(request, benchmark, settings, problems, comparisons, seeds, variant):
     """DAWNBench-style: wall seconds from the first step until test accuracy first reaches TARGET,
     evaluation after every epoch included; one round a seed, the variants taking turns seed by seed. Each
     framework on its auto step and compiled prediction, both traced or compiled before the clock (per_seed:
     warm_up_seconds, and of the round, train_seconds and evaluate_seconds)."""
     benchmark.group = f"time-to-accuracy {TARGET:.2f} clean cpu 3-groups"
+    per_seed, versions, device = seed_rounds(request, benchmark, comparisons, seeds,
+                                             lambda name, seed: time_to_accuracy_round(problems, name, seed))
+    describe(benchmark, settings, variant=variant, device=device, docs=None, versions=versions, target=TARGET,
+             per_seed=per_seed, reached=all(s["accuracy"] >= TARGET for s in per_seed),
+             accuracy=float(np.mean([s["accuracy"] for s in per_seed])), auto=variant in ("torch", "tf"))
+
+
+def seed_rounds(request, benchmark, comparisons, seeds, round_of):
+    """A comparison whose rounds are seeds: round_of(variant, seed) -> (run, found, versions, device) sets up a seed's
+    round outside the clock; run() is the round. Records the rounds; returns (per_seed, versions, device)."""
+    def one_round(name, seed):
+        run, found, versions, device = round_of(name, seed)
+        return clock(run, comparisons.disable_gc)[0], (found, versions, device)
+    outcome = comparisons.outcome(request.node, lambda name: name, one_round, lambda name: seeds)
+    turns.record(benchmark, outcome.seconds)
+    return [found for found, _, _ in outcome.found], outcome.found[0][1], outcome.found[0][2]
+
+
+def time_to_accuracy_round(problems, variant, seed):
+    """One seed's time-to-accuracy round: (run, found, versions, device)."""
     framework = variant if variant in ("torch", "tf") else "torch"
     hp, batches = seed_problem(problems, seed, framework)
     found = {"seed": seed}
@@ -281,16 +281,13 @@ def test_time_to_accuracy(benchmark, settings, problems, variant, seed):
                     break
             found.update(epochs=epoch, accuracy=accuracy, step=hp.step, warm_up_seconds=ready.seconds,
                          train_seconds=train, evaluate_seconds=evaluate)
-    benchmark.pedantic(run, rounds=1, iterations=1)
-    describe(benchmark, settings, variant=variant, device="cpu", docs=None, versions=versions, target=TARGET,
-             per_seed=[found], reached=found["accuracy"] >= TARGET, accuracy=found["accuracy"], seed=seed,
-             auto=variant in ("torch", "tf"))
+    return run, found, versions, "cpu"
 
 
 @pytest.mark.parametrize("metadata", ["with", "without"])
 @pytest.mark.parametrize("categories", ["3", "20"])
 @pytest.mark.parametrize("variant", ["torch", "tf", "sklearn-mlp", "linear"])
-def test_accuracy(benchmark, settings, problems, variant, categories, metadata, seed):
+def test_accuracy(request, benchmark, settings, problems, comparisons, seeds, variant, categories, metadata):
     """The accuracy table: full training (hp.epochs) on the clean recipe, one round a seed (five on 3 groups,
     three on 20; one on 20 in a process of the headline cases alone), the variants taking turns seed by
     seed; the networks from the same initial weights on their auto steps, traced or compiled before the clock
@@ -299,6 +296,14 @@ def test_accuracy(benchmark, settings, problems, variant, categories, metadata, 
     if settings.quick and (categories, metadata) != ("3", "with"):
         pytest.skip("--quick measures accuracy on the 3 groups' whole posts only")
     benchmark.group = f"accuracy clean {categories}-groups {metadata} metadata"
+    per_seed, versions, device = seed_rounds(request, benchmark, comparisons, seeds,
+                                             lambda name, seed: accuracy_round(problems, name, seed, categories, metadata))
+    describe(benchmark, settings, variant=variant, device=device, docs=None, versions=versions, per_seed=per_seed,
+             accuracy=float(np.mean([s["accuracy"] for s in per_seed])), auto=variant in ("torch", "tf"))
+
+
+def accuracy_round(problems, variant, seed, categories, metadata):
+    """One seed's full training for the accuracy table: (run, found, versions, device)."""
     remove = () if metadata == "with" else METADATA
     framework = variant if variant in ("torch", "tf") else "torch"
     hp, batches = seed_problem(problems, seed, framework, categories, remove)
@@ -322,6 +327,4 @@ def test_accuracy(benchmark, settings, problems, variant, categories, metadata, 
             for epoch in range(hp.epochs):
                 read_back(impl.train_epoch(ready.model, ready.optimizer, ready.step, batches.epoch(epoch, ready.build)))
             found.update(accuracy=impl.evaluate(ready.model, batches, placed), step=hp.step, warm_up_seconds=ready.seconds)
-    benchmark.pedantic(run, rounds=1, iterations=1)
-    describe(benchmark, settings, variant=variant, device=device, docs=None, versions=versions, per_seed=[found],
-             accuracy=found["accuracy"], seed=seed, auto=variant in ("torch", "tf"))
+    return run, found, versions, device

@@ -89,78 +89,75 @@ class Item:
 VARIANTS = ("torch", "tf", "tf-fused", "tf-xla-padded")
 
 
-def collected(items, seed=1, markexpr=""):
-    """What the collection hook keeps of `items`, in its order, and what it drops (under `-m markexpr`)."""
-    from benchmarks.conftest import ORDER_SEED, pytest_collection_modifyitems
-    dropped = []
-    options = {"markexpr": markexpr, "--quick": False}
-    config = SimpleNamespace(stash={ORDER_SEED: seed}, getoption=lambda name, default=None: options[name],
-                             hook=SimpleNamespace(pytest_deselected=lambda items: dropped.extend(items)))
-    pytest_collection_modifyitems(config, items)
-    return items, dropped
-
-
-def ordered(seed, rounds=5):
-    """The hook's order for two train-epoch comparisons (bag and sparse, four variants each) and a test it leaves
-    alone, collected in pytest's order: every round of a variant, then the next variant."""
-    items = [Item("test_load_cached", categories="3")]
-    items += [Item("test_train_epoch", variant=v, form=f, device="cpu", categories="3", round=r)
-              for f in ("bag", "sparse") for v in VARIANTS for r in range(rounds)]
-    return collected(items, seed)[0]
-
-
-def test_a_case_keeps_its_own_count_of_rounds():
-    """The 3-group sparse and bag epochs and every prediction keep all SHORT_ROUNDS collected rounds; a dense or
-    20-group epoch keeps ROUNDS, the rest dropped (deselected, not skipped); a test with rounds of its own
-    (scaling) is left alone."""
-    from benchmarks.conftest import ROUNDS, SHORT_ROUNDS
-    kinds = [("test_train_epoch", {"form": "bag", "categories": "3"}, SHORT_ROUNDS),
-             ("test_train_epoch", {"form": "sparse", "categories": "3"}, SHORT_ROUNDS),
-             ("test_inference", {"form": "dense"}, SHORT_ROUNDS),
-             ("test_train_epoch", {"form": "dense", "categories": "3"}, ROUNDS),
-             ("test_train_epoch", {"form": "bag", "categories": "20"}, ROUNDS),
-             ("test_scaling", {"form": "bag", "axis": "batch"}, SHORT_ROUNDS)]
-    assert ROUNDS < SHORT_ROUNDS
-    for name, params, kept in kinds:
-        items = [Item(name, variant=v, device="cpu", round=r, **params) for v in ("torch", "tf") for r in range(SHORT_ROUNDS)]
-        found, dropped = collected(items)
-        assert len(found) == 2 * kept and len(dropped) == 2 * (SHORT_ROUNDS - kept), name
-        assert {i.callspec.params["round"] for i in found} == set(range(kept))
-
-
-def test_a_headline_process_trains_fewer_seeds_on_20_groups_than_the_full_suite():
-    """The full suite trains five seeds on 3 groups and three on all 20; a process of the headline cases alone
-    (one of several repeats) five and one; a test without seeds is left alone either way."""
-    from benchmarks.conftest import SEEDS
-    items = [Item("test_accuracy", variant=v, categories=c, metadata="with", seed=s)
-             for c in ("3", "20") for v in ("torch", "tf") for s in range(SEEDS)] + [Item("test_load_cached", categories="3")]
-    for markexpr, kept in (("", {"3": 5, "20": 3}), ("headline", {"3": 5, "20": 1})):
-        found, dropped = collected(list(items), markexpr=markexpr)
-        seeds = {c: {i.callspec.params["seed"] for i in found if i.callspec.params.get("categories") == c and
-                     i.originalname == "test_accuracy"} for c in kept}
-        assert seeds == {c: set(range(n)) for c, n in kept.items()}, markexpr
-        assert len(dropped) == 2 * sum(SEEDS - n for n in kept.values())
-        assert any(i.originalname == "test_load_cached" for i in found)
+def test_a_case_has_its_own_count_of_rounds_and_seeds():
+    """The 3-group sparse and bag epochs and every prediction get SHORT_ROUNDS; a dense or 20-group epoch ROUNDS; a
+    smoke run QUICK_ROUNDS (more than one, so pytest-benchmark's spread columns mean something). Five seeds on 3
+    groups; three on 20 in the full suite, one in a process of the headline cases alone."""
+    from benchmarks.conftest import QUICK_ROUNDS, ROUNDS, SHORT_ROUNDS, case_rounds, case_seeds
+    assert 1 < QUICK_ROUNDS < ROUNDS < SHORT_ROUNDS
+    assert case_rounds("test_train_epoch", {"form": "bag", "categories": "3"}) == SHORT_ROUNDS
+    assert case_rounds("test_train_epoch", {"form": "sparse", "categories": "3"}) == SHORT_ROUNDS
+    assert case_rounds("test_inference", {"form": "dense"}) == SHORT_ROUNDS
+    assert case_rounds("test_train_epoch", {"form": "dense", "categories": "3"}) == ROUNDS
+    assert case_rounds("test_train_epoch", {"form": "bag", "categories": "20"}) == ROUNDS
+    assert case_rounds("test_train_epoch", {"form": "bag", "categories": "3"}, quick=True) == QUICK_ROUNDS
+    assert case_rounds("test_scaling", {"form": "bag"}) is None
+    assert [case_seeds({"categories": c}, alone) for c in ("3", "20") for alone in (False, True)] == [5, 5, 3, 1]
 
 
 def test_each_rounds_variants_take_turns_in_an_order_drawn_from_the_recorded_seed():
-    """In every comparison, round r's items all come before round r + 1's, each variant once a round; the order
-    within a round is drawn (not always PyTorch first) and the same seed gives it again; the headline cases are
-    marked for -m headline."""
-    first, again, other = ordered(1), ordered(1), ordered(2)
-    ids = [[i.nodeid for i in run] for run in (first, again, other)]
-    assert ids[0] == ids[1] and ids[0] != ids[2] and sorted(ids[0]) == sorted(ids[2])
-    assert first[0].originalname == "test_load_cached"  # not interleaved, left where it stood
-    for form in ("bag", "sparse"):
-        turns = [(i.callspec.params["round"], i.callspec.params["variant"]) for i in first
-                 if i.callspec.params.get("form") == form]
-        assert [t for t, _ in turns] == sorted(t for t, _ in turns)  # round by round
-        for turn in range(5):
-            assert sorted(v for t, v in turns if t == turn) == sorted(VARIANTS)  # each once a round
-    leaders = {run[1 + 4 * k].callspec.params["variant"] for seed in range(6) for run in [ordered(seed)] for k in range(10)}
-    assert leaders == set(VARIANTS)  # who goes first changes
-    marked = {(i.callspec.params["form"], i.callspec.params["variant"]) for i in first if "headline" in i.marks}
+    """take_turns: every variant built before the first round; round r of every variant before round r + 1, each
+    once a round, in an order drawn from the seed (the same seed, the same order; who goes first changes); a variant
+    with fewer rounds stops early; one that skips or fails is set aside, the others go on."""
+    from benchmarks.turns import Comparisons, take_turns
+    log = []
+
+    def prepare(name):
+        log.append(("built", name))
+        if name == "skips":
+            pytest.skip("cannot run here")
+        return name
+
+    def one_round(name, turn):
+        log.append((turn, name))
+        if name == "fails" and turn == 1:
+            raise RuntimeError("broke")
+        return 0.1 * (turn + 1), {"turn": turn}
+
+    def run(seed):
+        log.clear()
+        draw = Comparisons(seed).draw(("test_x", ()))
+        found = take_turns(list(VARIANTS) + ["short", "skips", "fails"], prepare, one_round,
+                           lambda name: 2 if name == "short" else 5, draw)
+        return found, list(log)
+    found, first = run(1)
+    assert run(1)[1] == first and run(2)[1] != first
+    assert all(entry[0] == "built" for entry in first[:7]) and len([e for e in first if e[0] == "built"]) == 7
+    turns = [t for t, _ in first[7:]]
+    assert turns == sorted(turns)  # round by round
+    for turn in range(5):
+        assert sorted(v for t, v in first[7:] if t == turn) == sorted(
+            list(VARIANTS) + (["short"] if turn < 2 else []) + (["fails"] if turn < 2 else []))
+    assert found["torch"].seconds == pytest.approx([0.1, 0.2, 0.3, 0.4, 0.5]) and len(found["short"].seconds) == 2
+    assert found["skips"].skipped == "cannot run here" and found["skips"].seconds == []
+    assert "RuntimeError: broke" in found["fails"].failed and len(found["fails"].seconds) == 1
+    assert all(o.state is None for o in found.values())  # every case let go after the comparison
+    leaders = {run(seed)[1][7][1] for seed in range(12)}
+    assert len(leaders) > 2  # who goes first changes
+
+
+def test_the_headline_cases_are_marked_for_minus_m_headline():
+    from benchmarks.conftest import pytest_collection_modifyitems
+    items = [Item("test_train_epoch", variant=v, form=f, device="cpu", categories="3") for f in ("bag", "sparse")
+             for v in VARIANTS] + [Item("test_load_cached", categories="3")]
+    options = {"markexpr": "", "--quick": False}
+    dropped = []
+    config = SimpleNamespace(stash={}, getoption=lambda name, default=None: options[name],
+                             hook=SimpleNamespace(pytest_deselected=lambda items: dropped.extend(items)))
+    pytest_collection_modifyitems(config, items)
+    marked = {(i.callspec.params["form"], i.callspec.params["variant"]) for i in items if "headline" in i.marks}
     assert marked == {("bag", "torch"), ("bag", "tf-xla-padded"), ("sparse", "torch"), ("sparse", "tf-fused")}
+    assert not dropped  # the stash says no headline scope: the whole list kept
 
 
 def test_the_headline_cases_are_the_cited_ones():
