@@ -372,3 +372,27 @@ def test_compares_peak_memory_does_not_grow_with_the_seeds(real_corpus, tmp_path
                                          "--out", str(tmp_path / seeds)], dict(os.environ), tmp_path)
         assert code == 0
     assert abs(peaks["0-1"] - peaks["0"]) <= 0.1 * peaks["0"], peaks
+
+
+@pytest.mark.slow
+@needs("torch", "tf")
+def test_compare_says_when_other_processes_took_the_cpu_and_not_otherwise(tmp_path, tiny_env):
+    """Contention is not a framework difference: with a CPU-bound process per core running beside it, compare
+    ends with the busy-machine line on stderr; alone, it does not."""
+    def compare(out):
+        return subprocess.run([sys.executable, "-m", "shared.lab.cli", "compare", "--recipe", "clean", "--seed", "0",
+                               *TINY, "--out", str(out)], capture_output=True, text=True, env=tiny_env, timeout=300)
+    alone = compare(tmp_path / "alone")
+    assert alone.returncode == 0, alone.stderr
+    assert "the machine was busy" not in alone.stderr
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 1)]
+    try:
+        beside = compare(tmp_path / "beside")
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+    assert beside.returncode == 0, beside.stderr
+    line = next(line for line in beside.stderr.splitlines() if "the machine was busy" in line)
+    share = int(re.search(r"other processes took (\d+)% of its CPU", line).group(1))
+    assert share >= 20 and "not a framework difference" in line

@@ -132,8 +132,11 @@ def assert_complete(report_dir, sections=SECTIONS):
         cells = [cell.strip() for cell in row.strip("|").split("|")]
         header = not any(re.search(r"\d", cell) for cell in cells)
         assert header or all(cells), f"empty cell in {row!r}"
-    for name in FIGURES + (SCALING_FIGURES if "## Scaling" in sections else ()):
-        assert f"]({name})" in text
+    shown = re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", text)
+    expected = set(SCALING_FIGURES if "## Scaling" in sections else ()) | ({"headline_ratios.png"} if "## Headline" in
+                                                                           sections else set())
+    assert expected <= set(shown) and sorted(shown) == sorted(p.name for p in report_dir.glob("*.png"))
+    for name in shown:  # every figure written is shown, and none is blank
         image = matplotlib.image.imread(report_dir / name)
         assert image.shape[0] > 100 and image.shape[1] > 100 and np.ptp(image[..., :3]) > 0.5, name
 
@@ -166,7 +169,7 @@ def test_report_from_benchmark_and_records_is_complete_and_repeatable(tmp_path, 
     for out in (first, second):
         write_report([run, records], out)
         assert_complete(out)
-    for name in ("report.md", *FIGURES):
+    for name in ("report.md", *FIGURES, "headline_ratios.png"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
     text = (first / "report.md").read_text()
     machine = "Test CPU, 2 cores"
@@ -345,14 +348,16 @@ def test_report_refuses_what_it_cannot_read(tmp_path, capsys):
 @pytest.mark.skipif(not os.environ.get("NEWSGROUPS_BENCH_JSON"), reason="NEWSGROUPS_BENCH_JSON names no benchmark run")
 def test_report_from_the_real_benchmark_run(tmp_path, records):
     write_report([os.environ["NEWSGROUPS_BENCH_JSON"], records], tmp_path)
-    assert_complete(tmp_path)
+    source = Path(os.environ["NEWSGROUPS_BENCH_JSON"])
+    processes = sorted(source.glob("*.json")) if source.is_dir() else [source]
+    smoke = any(json.loads(p.read_text()).get("quick") for p in processes)  # CI's: no headline, no targets
+    assert_complete(tmp_path, [s for s in SECTIONS if not smoke or s not in ("## Headline", "## Targets")])
     text = (tmp_path / "report.md").read_text()
+    assert text.startswith("> **Smoke run**") == smoke
     for group in ("train-epoch", "inference", "time-to-accuracy", "data load", "data vectorize", "accuracy"):
         assert f"| {group}" in text, group
     for axis in ("batch", "hidden", "vocab"):
         assert f"| {axis} | PyTorch bag, CPU" in text and f"| {axis} | TensorFlow dense, CPU" in text, axis
-    source = Path(os.environ["NEWSGROUPS_BENCH_JSON"])
-    processes = sorted(source.glob("*.json")) if source.is_dir() else [source]
     allocator = json.loads(processes[0].read_text())["host_allocator"]  # what the benchmark's processes ran under
     assert f"| host allocator | {allocator} |" in text
     assert f"| processes | {len(processes)} (each a fresh pytest process" in text
@@ -364,3 +369,48 @@ def test_report_from_the_real_benchmark_run(tmp_path, records):
     for group, variant in (("train-epoch bag cpu 3-groups", "tf-xla-padded"), ("inference bag cpu", "tf")):
         assert re.search(rf"\| {group} \| {variant} \| [^|]+ \| [\d.]+ \| [\d.]+ \| {holding(group)} process", text), group
     assert "Warm-up check: the first timed round was its row's slowest in" in text
+
+
+def test_a_smoke_run_says_so_on_its_first_line_and_gives_no_ratio(tmp_path):
+    run = synthetic_run()
+    for bench in run:
+        bench["quick"] = True
+    write_report([write_run(tmp_path / "run", run)], tmp_path / "rep")
+    text = (tmp_path / "rep" / "report.md").read_text()
+    assert text.startswith("> **Smoke run**")
+    assert "## Headline" not in text and "## Targets" not in text and not re.search(r"\d\.\d\d×", text)
+    assert not (tmp_path / "rep" / "headline_ratios.png").exists()
+
+
+def test_a_ratio_resting_on_a_process_that_ran_on_a_busy_machine_is_marked(tmp_path):
+    run = synthetic_run()
+    quiet = {"wall_seconds": 100.0, "own_cpu_seconds": 190.0, "others_cpu_seconds": 2.0, "others_share": 0.01,
+             "load_before": [0.1, 0.1, 0.1], "load_after": [2.0, 1.0, 0.5], "cores": 2, "cpu": "Test CPU",
+             "cpu_mhz_before": 2600, "cpu_mhz_after": 2600}
+    for index, bench in enumerate(run):
+        bench["machine_state"] = {**quiet, **({"others_share": 0.4, "others_cpu_seconds": 80.0} if index == 1 else {})}
+    write_report([write_run(tmp_path / "run", run)], tmp_path / "rep")
+    text = (tmp_path / "rep" / "report.md").read_text()
+    assert "| CPU others took while it ran | process 1: 1%, its own CPU 1.90× wall" in text
+    assert "process 2: 40% (busy)" in text
+    headline = text.split("## Headline")[1].split("\n## ")[0]
+    assert headline.count("‡ busy machine: process 2") == headline.count("| AMD") + headline.count("| Test CPU") > 0
+    for bench in run:
+        bench["machine_state"] = quiet
+    write_report([write_run(tmp_path / "quiet", run)], tmp_path / "rep2")
+    assert "‡ busy" not in (tmp_path / "rep2" / "report.md").read_text()
+
+
+def test_the_figures_are_what_there_is_to_draw_the_headline_as_a_forest_plot(tmp_path):
+    """No empty figure: without run records no loss curves; the headline's ratios drawn with their intervals,
+    the same numbers as headline_ratios.csv."""
+    write_report([write_run(tmp_path / "run", synthetic_run())], tmp_path / "rep")
+    rep = tmp_path / "rep"
+    text = (rep / "report.md").read_text()
+    assert not (rep / "loss_curves.png").exists() and "loss_curves.png" not in text
+    assert (rep / "headline_ratios.png").stat().st_size > 1000 and "![headline ratios](headline_ratios.png)" in text
+    with open(rep / "headline_ratios.csv", newline="") as table_file:
+        rows = list(csv.reader(table_file))
+    assert rows[0] == ["TensorFlow ÷ PyTorch", "ratio", "low", "high", "n", "machine"]
+    bag = next(r for r in rows if r[0] == "clean bag epoch, 3 groups")
+    assert float(bag[2]) < float(bag[1]) < float(bag[3]) and float(bag[1]) == pytest.approx(2.0, rel=1e-3)

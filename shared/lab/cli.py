@@ -258,6 +258,8 @@ def shared_init(args):
 
 
 def compare_command(args):
+    from shared.lab.machine import Watch, busy_line
+    watch = Watch()
     check_writable(args.out)
     for framework in FRAMEWORKS:
         hyperparameters(args, args.seed[0]).resolved(framework)  # refuses what cannot run, before anything starts
@@ -277,6 +279,9 @@ def compare_command(args):
     report, _ = write_report([args.out], args.out)
     print(f"records and {report.name} -> {args.out}/")
     print(f"the two loss curves, from the same weights: {args.out / FIGURES[0]}")
+    busy = busy_line(watch.machine_state(), "compare")
+    if busy:
+        print(f"newsgroups-mlp: {busy}", file=sys.stderr)
 
 
 def compare_run(framework, args, seed, init, batches):

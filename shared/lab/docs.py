@@ -16,8 +16,9 @@ accuracy in it, as that table gives it; `agree FOLDER`, for how many steps its l
 0.1 % of each other; `time FILE wall|peak`, a command's wall time or peak
 memory from its `/usr/bin/time -v` output kept in FILE; `reproduction RUN EARLIER`, the report's Reproduction
 table for RUN against EARLIER and its last line; `picture FOLDER IMAGE.png`, the loss curves of the compare run in
-FOLDER drawn into IMAGE.png and shown; `layers`, the lesson's modules and the lab's, from the import contracts in
-pyproject.toml. A table, cell or reproduction block may end in `--history
+FOLDER drawn into IMAGE.png and shown; `forest RUN IMAGE.png`, the headline ratios of RUN with their intervals drawn
+into IMAGE.png and shown; `layers`, the lesson's modules and the lab's, from the import contracts in
+pyproject.toml. A table, cell, reproduction or forest block may end in `--history
 RUN...`: the report's --history, other runs whose spread between runs its intervals take in. `docs` rewrites
 every block from its source; `docs --check` changes nothing and fails when a block differs from what its source
 gives.
@@ -193,8 +194,13 @@ def picture_block(sources, folder, image):
     digest = hashlib.sha256(json.dumps([folder, losses]).encode()).hexdigest()[:16]
     if not image.endswith(".png"):
         raise UserError(f"picture draws a PNG, not {image!r}")
-    sources.pictures[sources.root / image] = (runs, digest)
     r = runs["torch"][0]
+    title = f"{r.recipe} recipe, {r.input} input, init {r.init}, {r.train_docs} posts, batches of {r.batch_size}"
+
+    def draw(path, provenance):
+        from shared.lab.figures import loss_figure
+        loss_figure({title: runs["torch"] + runs["tf"]}, path, provenance)
+    sources.pictures[sources.root / image] = (draw, digest)
     seeds = ", ".join(str(run.seed) for run in runs["torch"])
     link = os.path.relpath(sources.root / image, sources.folder)
     return (f"\n![Training loss, step by step, of PyTorch and TensorFlow from the same initial weights on the same "
@@ -211,17 +217,33 @@ def picture_source(path):
         return None
 
 
-def draw_picture(path, runs, digest):
+def forest_block(sources, source, image):
+    """The headline's TensorFlow ÷ PyTorch ratios of the run in `source`, each with its 95 % interval (with the
+    block's --history, as the headline table gives them), drawn as a forest plot into `image` and shown; kept and
+    checked by its digest as a picture block is."""
+    (_, rows), machine, commits = sources.table(source, "headline_ratios")
+    if not image.endswith(".png"):
+        raise UserError(f"forest draws a PNG, not {image!r}")
+    digest = hashlib.sha256(json.dumps([source, sources.history, rows]).encode()).hexdigest()[:16]
+    title = f"TensorFlow ÷ PyTorch, {machine}, commit {', '.join(commits)}"
+
+    def draw(path, provenance):
+        from shared.lab.figures import ratio_figure
+        ratio_figure(rows, path, title, provenance)
+    sources.pictures[sources.root / image] = (draw, digest)
+    link = os.path.relpath(sources.root / image, sources.folder)
+    return (f"\n![The headline ratios, TensorFlow ÷ PyTorch seconds, each with its 95 % interval and a line at 1: "
+            f"from {source}]({link})\n")
+
+
+def draw_picture(path, draw, digest):
     """The picture drawn into a temporary file beside `path`, then renamed into place."""
     import tempfile
-    from shared.lab.figures import loss_figure
-    r = runs["torch"][0]
-    title = f"{r.recipe} recipe, {r.input} input, init {r.init}, {r.train_docs} posts, batches of {r.batch_size}"
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".png", delete=False) as tmp:
         pass
     try:
-        loss_figure({title: runs["torch"] + runs["tf"]}, Path(tmp.name), digest)
+        draw(Path(tmp.name), digest)
         os.chmod(tmp.name, 0o644)  # a temporary file is private; the picture is an ordinary file
         os.replace(tmp.name, path)
     except OSError as error:
@@ -258,10 +280,10 @@ def layers_block(sources):
             f"both contracts in pyproject.toml, and `tests/test_layers.py` runs it.\n")
 
 
-HISTORY_KINDS = ("table", "cell", "reproduction")
+HISTORY_KINDS = ("table", "cell", "reproduction", "forest")
 KINDS = {"table": table_block, "cell": cell_block, "figure": figure_block, "compare": compare_block,
          "accuracy": accuracy_block, "agree": agree_block, "last-loss": last_loss_block, "time": time_block, "reproduction": reproduction_block,
-         "picture": picture_block, "layers": layers_block}
+         "picture": picture_block, "forest": forest_block, "layers": layers_block}
 
 
 def generated(sources, spec, where):
@@ -275,7 +297,7 @@ def generated(sources, spec, where):
     if flagged and not sources.history:
         raise UserError(f"{where}: --history takes one or more runs")
     if words[0] not in HISTORY_KINDS and sources.history:
-        raise UserError(f"{where}: {words[0]} takes no --history (a table, cell or reproduction block does)")
+        raise UserError(f"{where}: {words[0]} takes no --history (a table, cell, reproduction or forest block does)")
     try:
         inspect.signature(KINDS[words[0]]).bind(sources, *words[1:])
     except TypeError:

@@ -17,14 +17,16 @@ from pathlib import Path
 import numpy as np
 
 from shared.errors import UserError
-from shared.lab.figures import FIGURES, accuracy_figure, epoch_figure, loss_figure, scaling_figure
+from shared.lab.figures import FIGURES, accuracy_figure, epoch_figure, loss_figure, ratio_figure, scaling_figure
 from shared.lab.record import record_from, write_atomically
-from shared.lab.runs import (auto_row, median_seed_seconds, merged_rows, process_counts, ratio, seed_ratio, tf_over_torch,
+from shared.lab.machine import was_busy
+from shared.lab.runs import (auto_row, busy_mark, median_seed_seconds, merged_rows, process_counts, ratio, seed_ratio, tf_over_torch,
                          variant, with_spreads)
 from shared.config import FRAMEWORK_NAMES, FRAMEWORKS
 from shared.lab.scaling import AXES, crossovers, slopes
 from shared.lab.stats import agree, paired_difference, sample_std, unpaired_difference
 
+RATIO_FIGURE = "headline_ratios.png"
 CLEAN_GROUP = "train-epoch bag cpu 3-groups"  # the clean recipe's own form
 DENSE_GROUP = "train-epoch dense cpu 3-groups"
 
@@ -110,15 +112,22 @@ def write_report(paths, out, against=(), history=()):
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UserError(f"cannot write to {out}: {error.strerror or error}") from None
-    figures = {FIGURES[0]: loss_figure(group_records(records), out / FIGURES[0]),
-               FIGURES[1]: epoch_figure(bench_rows(rows, "train-epoch"), epoch_bars(records), out / FIGURES[1]),
-               FIGURES[2]: accuracy_figure(accuracy_rows(rows, records), out / FIGURES[2])}
+    tables = {}  # name -> (header, rows) of every table in the report, for its CSV files
+    sections, line = report_sections(benches, records, rows, earlier, tables)
+    figures = {}  # only what there is something to draw from: no empty figure
+    if "headline_ratios" in tables:
+        figures[RATIO_FIGURE] = ratio_figure(tables["headline_ratios"][1], out / RATIO_FIGURE,
+                                             "the headline: TensorFlow ÷ PyTorch, each on its --step auto row")
+    if records:
+        figures[FIGURES[0]] = loss_figure(group_records(records), out / FIGURES[0])
+    if bench_rows(rows, "train-epoch") or records:
+        figures[FIGURES[1]] = epoch_figure(bench_rows(rows, "train-epoch"), epoch_bars(records), out / FIGURES[1])
+    if accuracy_rows(rows, records):
+        figures[FIGURES[2]] = accuracy_figure(accuracy_rows(rows, records), out / FIGURES[2])
     for axis in AXES:
         points = bench_rows(rows, f"scaling {axis}")
         if points:
             figures[f"scaling_{axis}.png"] = scaling_figure(axis, points, out / f"scaling_{axis}.png")
-    tables = {}  # name -> (header, rows) of every table in the report, for its CSV files
-    sections, line = report_sections(benches, records, rows, earlier, tables)
     sections += ["## Figures\n\n" + "\n\n".join(f"![{name[:-4].replace('_', ' ')}]({name})" for name in figures) + "\n"]
     write_atomically(out / "report.md", "\n".join(s for s in sections if s))
     for name, (header, cells) in tables.items():
@@ -129,9 +138,10 @@ def write_report(paths, out, against=(), history=()):
 def report_sections(benches, records, rows, earlier, tables):
     """(report.md's sections but its figures, the reproduction line or None); each table's cells go to `tables`."""
     reproduction, line = reproduction_section(rows, earlier, tables) if earlier is not None else ("", None)
-    return [uncommitted_mark(benches, records), "# newsgroups-mlp: PyTorch and TensorFlow side by side", "",
-            environment_section(benches, records, tables), headline_section(rows, tables),
-            speed_section(rows, records, tables), targets_section(rows, tables),
+    smoke = any(bench.get("quick") for bench in benches)
+    return [smoke_mark(smoke) + uncommitted_mark(benches, records), "# newsgroups-mlp: PyTorch and TensorFlow side by side",
+            "", environment_section(benches, records, tables), "" if smoke else headline_section(rows, tables),
+            speed_section(rows, records, tables, smoke), "" if smoke else targets_section(rows, tables),
             scaling_section(rows, tables), accuracy_section(rows, records, tables), reproduction], line
 
 
@@ -141,6 +151,13 @@ def report_tables(benches, records, history=()):
     tables = {}
     report_sections(benches, records, merged_with_history([benches], history)[0], None, tables)
     return tables
+
+
+def smoke_mark(smoke):
+    if smoke:
+        return ("> **Smoke run** (`pytest benchmarks/ --quick`): three rounds a case, two seeds, to check that every "
+                "case runs. No time or ratio here is a measurement: no headline, no targets, no ratios.\n")
+    return ""
 
 
 def uncommitted_mark(benches, records):
@@ -184,6 +201,12 @@ def environment_section(benches, records, tables):
         dates = sorted(p["datetime"][:19] for p in processes)
         commands = sorted({p.get("command", "pytest benchmarks/") for p in processes})
         orders = sorted({str(p["order_seed"]) for p in processes if "order_seed" in p})
+        states = [(i + 1, p["machine_state"]) for i, p in enumerate(processes) if p.get("machine_state")]
+        load = "; ".join(f"process {i}: {s['others_share']:.0%}{' (busy)' if was_busy(s) else ''}, "
+                         f"its own CPU {s['own_cpu_seconds'] / max(s['wall_seconds'], 1e-9):.2f}× wall, "
+                         f"load {s['load_before'][0]:.2f} → {s['load_after'][0]:.2f}, {s.get('cpu_mhz_before') or '?'} MHz"
+                         for i, s in states if s.get("others_share") is not None)
+        packages = next((p["packages"] for p in processes if p.get("packages")), None)
         named = f" ({label})" if len(runs) > 1 else ""
         rows += [(f"machine{named}", label),
                  ("processes", f"{len(processes)} (each a fresh pytest process; its JSON file one repeat of the run)"),
@@ -193,6 +216,9 @@ def environment_section(benches, records, tables):
                  ("Python", machine["python_version"]),
                  ("libraries", ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))),
                  ("host allocator", bench.get("host_allocator", "not recorded")),
+                 ("CPU others took while it ran", load or "not recorded"),
+                 ("packages installed", f"{len(packages)}, each with its version in the JSON (packages)" if packages
+                  else "not recorded"),
                  ("date", dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"),
                  ("round order seeds", ", ".join(orders) or "not recorded (variants ran one after another)"),
                  ("git commit", f"{commit.get('id', '?')}{' (uncommitted changes)' if commit.get('dirty') else ''}"),
@@ -262,7 +288,7 @@ def first_round_check(rows):
     return found, expected, counted
 
 
-def speed_section(rows, records, tables):
+def speed_section(rows, records, tables, smoke=False):
     rows = [b for b in rows if not b["group"].startswith("scaling")]
     if rows:
         lines = []
@@ -275,7 +301,8 @@ def speed_section(rows, records, tables):
                 s, info = b["stats"], b["extra_info"]
                 lines.append((group, variant(b), machine, f"{s['median']:.4f}", f"{s['iqr']:.4f}", process_counts(b),
                               f"{info['docs_per_second']:,.0f}" if info.get("docs_per_second") else "n/a",
-                              ratio_text(b, reference),
+                              "smoke run" if smoke else ratio_text(b, reference),
+                              "smoke run" if smoke else
                               ratio(b, floor=True).text() if info.get("optimizer_floor_seconds") else "n/a",
                               f"{info['first_seconds']:.3f}" if "first_seconds" in info else "n/a",
                               memory_cell(info), clock_cell(info)))
@@ -288,7 +315,8 @@ def speed_section(rows, records, tables):
                 "Student t over those per-process ratios (in logs), so one process gives none; a TensorFlow ÷ PyTorch "
                 "ratio's takes in its spread between the --history runs too, where given. The case's own peak "
                 "memory: what it added to the process's resident memory at its peak (host +), and the GPU's peak "
-                "(device). The clock: what each training row's time holds. Warm-up check: the first timed round was "
+                "(device). The clock: what each training row's time holds. ‡: the ratio rests on a process that ran beside "
+                "other work (Environment: the CPU others took), so part of it is theirs. Warm-up check: the first timed round was "
                 f"its row's slowest in {slowest} of {counted} rows × processes, where {expected:.1f} would be if "
                 "rounds were interchangeable.\n\n"
                 + table(("group", "variant", "machine", "median s", "IQR s", "processes × rounds", "docs/s",
@@ -306,7 +334,7 @@ def ratio_text(row, reference):
     if row is reference:
         return "1.00× (reference)"
     found = seed_ratio(row, reference) if row["extra_info"].get("per_seed") else ratio(row, reference)
-    return found.text() if found else "n/a"
+    return found.text() + busy_mark(row, reference) if found else "n/a"
 
 
 def memory_cell(info):
@@ -343,10 +371,14 @@ HEADLINE = (("clean bag epoch, 3 groups", "train-epoch bag cpu 3-groups", None),
             ("10-epoch training, 20 groups, compile left out", "accuracy clean 20-groups with metadata", False))
 
 
+RATIO_HEADER = ("TensorFlow ÷ PyTorch", "ratio", "low", "high", "n", "machine")
+
+
 def headline_section(rows, tables):
     """TensorFlow ÷ PyTorch on the rows the headline cites (the cases `pytest -m headline` runs), each framework on
-    its --step auto row, with the interval's half-width as a share of the ratio."""
-    lines = []
+    its --step auto row, with the interval's half-width as a share of the ratio. The same ratios as numbers go to
+    tables["headline_ratios"] (headline_ratios.csv, and the forest plot drawn from it)."""
+    lines, numbers = [], []
     for machine in sorted({b["machine"] for b in rows}):
         for label, group, compile_included in HEADLINE:
             torch, tf = (auto_row(rows, group, f, machine) for f in FRAMEWORKS)
@@ -359,9 +391,14 @@ def headline_section(rows, tables):
                 if found.low is not None else "n/a"
             seconds = [median_seed_seconds(row, compile_included) if compile_included is not None else row["stats"]["median"]
                        for row in (torch, tf)]
-            lines.append((label, f"{seconds[0]:.4g}", f"{seconds[1]:.4g}", found.text(), width, machine))
+            lines.append((label, f"{seconds[0]:.4g}", f"{seconds[1]:.4g}", found.text() + busy_mark(tf, torch), width,
+                          machine))
+            numbers.append((label if len({b["machine"] for b in rows}) == 1 else f"{label} ({machine})",
+                            f"{found.value:.4f}", "" if found.low is None else f"{found.low:.4f}",
+                            "" if found.high is None else f"{found.high:.4f}", found.counts(), machine))
     if not lines:
         return ""
+    tables["headline_ratios"] = (RATIO_HEADER, numbers)
     return ("## Headline\n\nTensorFlow ÷ PyTorch, each on its --step auto row: seconds (median over every round of "
             "every process; a training's with its warm-up where the compile is included), the ratio taken in each "
             "process and its 95 % interval over them (Student t, in logs; with the ratio's spread between the --history "

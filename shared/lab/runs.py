@@ -12,6 +12,7 @@ from collections import defaultdict
 import numpy as np
 
 from shared.errors import UserError
+from shared.lab.machine import was_busy
 from shared.lab.stats import counts, ratio_over_processes, spread_between_runs, with_spread_between_runs
 
 
@@ -50,7 +51,8 @@ def merged_rows(benches):
             row = merged.setdefault(key, {"group": b["group"], "name": b["name"], "machine": bench["label"],
                                           "extra_info": dict(b["extra_info"]), "processes": {}})
             process = row["processes"].setdefault(index, {"index": index, "data": [], "per_seed": [],
-                                                          "extra_info": b["extra_info"]})
+                                                          "extra_info": b["extra_info"],
+                                                          "busy": was_busy(bench.get("machine_state"))})
             process["data"] += list(rounds_of(b))
             process["per_seed"] += seeds_of(b)
     for row in merged.values():
@@ -70,6 +72,18 @@ def seeds_of(b):
     """A row's per-seed entries, each with the seconds of its round (older files: in the order of its rounds)."""
     per_seed = b["extra_info"].get("per_seed", [])
     return [{"seconds": seconds, **s} for s, seconds in zip(per_seed, rounds_of(b))]
+
+
+def busy_processes(*rows):
+    """The processes (numbered from 1) that every row ran in and that ran on a busy machine (shared/lab/machine.py)."""
+    shared = set.intersection(*({p["index"] for p in row["processes"]} for row in rows))
+    return sorted(p["index"] + 1 for p in rows[0]["processes"] if p["index"] in shared and p.get("busy"))
+
+
+def busy_mark(*rows):
+    """' ‡ busy: process 2' where a ratio between `rows` rests on a process that ran beside other work, else ''."""
+    busy = busy_processes(*rows)
+    return f" ‡ busy machine: process {', '.join(map(str, busy))}" if busy else ""
 
 
 def process_counts(row):
