@@ -414,3 +414,33 @@ def test_the_figures_are_what_there_is_to_draw_the_headline_as_a_forest_plot(tmp
     assert rows[0] == ["TensorFlow ÷ PyTorch", "ratio", "low", "high", "n", "machine"]
     bag = next(r for r in rows if r[0] == "clean bag epoch, 3 groups")
     assert float(bag[2]) < float(bag[1]) < float(bag[3]) and float(bag[1]) == pytest.approx(2.0, rel=1e-3)
+
+
+def test_processes_of_each_framework_alone_pair_into_one_run(tmp_path):
+    """`--frameworks torch` and `--frameworks tf` processes (each never importing the other): the i-th of each read
+    as one process, so the headline ratios come out as from processes running both, over as many processes."""
+    both = synthetic_run()
+    alone = []
+    for bench in both:
+        for framework, module in (("torch", "torch"), ("tf", "tensorflow")):
+            rows = [b for b in bench["benchmarks"] if b["extra_info"]["variant"].split()[0].split("-")[0] == framework]
+            alone.append({**bench, "benchmarks": rows, "frameworks_imported": [module],
+                          "command": f"pytest benchmarks/ --frameworks {framework}"})
+    write_report([write_run(tmp_path / "both", both)], tmp_path / "rep-both")
+    write_report([write_run(tmp_path / "alone", alone)], tmp_path / "rep-alone")
+    headline = [(tmp_path / rep / "headline_ratios.csv").read_text() for rep in ("rep-both", "rep-alone")]
+    assert headline[0] == headline[1] and "3 processes" in headline[1]
+    text = (tmp_path / "rep-alone" / "report.md").read_text()
+    assert "| processes | 3 (each a fresh pytest process" in text and "--frameworks torch; pytest benchmarks/ --frameworks tf" in text
+
+
+def test_records_of_one_epoch_give_a_report_with_no_epoch_figure(tmp_path, records):
+    """A one-epoch run has no steady epoch: the report draws no epoch figure, rather than failing on an empty one."""
+    short = tmp_path / "short"
+    short.mkdir()
+    for path in sorted(records.glob("*.json")):
+        record = json.loads(path.read_text())
+        record["epoch_seconds"] = record["epoch_seconds"][:1]
+        (short / path.name).write_text(json.dumps(record))
+    write_report([short], tmp_path / "rep")
+    assert (tmp_path / "rep" / "loss_curves.png").exists() and not (tmp_path / "rep" / "epoch_times.png").exists()

@@ -49,6 +49,7 @@ def load_inputs(paths):
             raise UserError(f"{path} is neither a pytest-benchmark JSON nor a newsgroups-mlp run record")
     if not benches and not records:
         raise UserError("nothing to report: give a --benchmark-json file and/or run records")
+    benches = paired_alone(benches)
     gpus = defaultdict(set)  # a host's GPUs, over all its files: a GPU machine's headline-only processes time none
     for bench in benches:
         gpus[host_label(bench)] |= {b["extra_info"].get("device") for b in bench["benchmarks"]} - {"cpu", None}
@@ -58,6 +59,26 @@ def load_inputs(paths):
         for b in bench["benchmarks"]:
             b["machine"] = bench["label"]
     return benches, records
+
+
+def paired_alone(benches):
+    """Processes that each imported one framework alone (`pytest benchmarks/ --frameworks torch`, then `tf`): the
+    i-th of PyTorch's and the i-th of TensorFlow's read as one process, their rows side by side, so a ratio between
+    the two is taken as in any run (each framework never sharing its process with the other's threads). Left as
+    they are unless both frameworks have as many such processes."""
+    alone = defaultdict(list)
+    for bench in benches:
+        imported = bench.get("frameworks_imported")
+        if imported is not None and len(imported) == 1:
+            alone[imported[0]].append(bench)
+    torch, tf = alone.get("torch", []), alone.get("tensorflow", [])
+    if not torch or len(torch) != len(tf):
+        return benches
+    paired = [{**t, "benchmarks": t["benchmarks"] + f["benchmarks"], "command": f"{t['command']}; {f['command']}",
+               "machine_state": max((t.get("machine_state"), f.get("machine_state")),
+                                    key=lambda state: (state or {}).get("others_share") or 0.0)}
+              for t, f in zip(torch, tf)]
+    return [b for b in benches if b not in torch and b not in tf] + paired
 
 
 def host_label(bench):
@@ -120,7 +141,7 @@ def write_report(paths, out, against=(), history=()):
                                              "the headline: TensorFlow ÷ PyTorch, each on its --step auto row")
     if records:
         figures[FIGURES[0]] = loss_figure(group_records(records), out / FIGURES[0])
-    if bench_rows(rows, "train-epoch") or records:
+    if bench_rows(rows, "train-epoch") or epoch_bars(records):  # a one-epoch run has no steady epoch to draw
         figures[FIGURES[1]] = epoch_figure(bench_rows(rows, "train-epoch"), epoch_bars(records), out / FIGURES[1])
     if accuracy_rows(rows, records):
         figures[FIGURES[2]] = accuracy_figure(accuracy_rows(rows, records), out / FIGURES[2])
