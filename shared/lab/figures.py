@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from shared.config import FRAMEWORK_NAMES  # noqa: E402
-from shared.lab.scaling import AXIS_NAMES, line_name, lines  # noqa: E402
+from shared.lab.scaling import AXIS_NAMES, line_name, point_rows  # noqa: E402
 
 FIGURES = ("loss_curves.png", "epoch_times.png", "accuracy_per_seed.png")
 COLOURS = {"torch": "tab:red", "tf": "tab:blue", "sklearn": "tab:green", "linear": "tab:gray",
@@ -109,8 +109,9 @@ def ratio_figure(rows, path, title, provenance=None):
 
 def accuracy_figure(rows, path):
     fig, ax = plt.subplots(figsize=(9, 0.4 * len(rows) + 1.5))
-    for y, (label, accuracies) in enumerate(rows):
-        ax.scatter(accuracies, [y] * len(accuracies), s=18)
+    for y, (label, accuracies) in enumerate(rows):  # coloured by framework, as in every other figure
+        ax.scatter(accuracies, [y] * len(accuracies), s=18,
+                   color=COLOURS.get(label.split(",")[0].split("-")[0], "tab:purple"))
     ax.set_yticks(range(len(rows)), [label for label, _ in rows], fontsize=7)
     ax.invert_yaxis()
     ax.set(title="test accuracy, one dot per seed", xlabel="test accuracy")
@@ -118,16 +119,22 @@ def accuracy_figure(rows, path):
 
 
 def scaling_figure(axis, points, path):
-    """Log-log seconds per epoch along one axis: a colour per framework, a line style per device, a
-    marker per input form."""
+    """Log-log seconds per epoch along one axis, each point with its 95 % interval over processes where it has one:
+    a colour per framework, a line style per device, a marker per input form."""
     fig, ax = plt.subplots(figsize=(8, 5))
-    for key, values in lines(points).items():
+    kinds = set()
+    for key, by_value in point_rows(points).items():
         _, framework, form, kind, _ = key
-        x, y = [v[0] for v in values], [v[1] for v in values]
-        ax.plot(x, y, color=COLOURS.get(framework, "tab:purple"), linestyle="-" if kind == "CPU" else "--",
-                marker="o" if form == "bag" else "s", label=line_name(key))
+        kinds.add(kind)
+        values = sorted(by_value)
+        found = [seconds_interval(by_value[v]) for v in values]
+        y = [f[0] for f in found]
+        ax.errorbar(values, y, yerr=[[m - low for m, low, _ in found], [high - m for m, _, high in found]],
+                    color=COLOURS.get(framework, "tab:purple"), linestyle="-" if kind == "CPU" else "--",
+                    marker="o" if form == "bag" else "s", capsize=2, label=line_name(key))
+    styles = " and ".join(f"{'solid' if k == 'CPU' else 'dashed'}: {k}" for k in sorted(kinds))
     ax.set(xscale="log", yscale="log", xlabel=AXIS_NAMES[axis], ylabel="seconds per epoch",
-           title=f"cost of an epoch as the {AXIS_NAMES[axis]} grows (solid: CPU, dashed: GPU)")
+           title=f"cost of an epoch as the {AXIS_NAMES[axis]} grows ({styles}; whiskers: 95 % interval)")
     ax.legend(fontsize=7)
     return save(fig, path)
 
