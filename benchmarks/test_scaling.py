@@ -58,7 +58,7 @@ def test_scaling(request, benchmark, settings, problems, corpora, vocab_features
     outcome = comparisons.outcome(
         request.node, lambda name: scaling_case(problems, corpora, vocab_features, memory, settings, axis, value, name,
                                                 form, device),
-        lambda case, turn: (clock(case.one_epoch, comparisons.disable_gc)[0], case),
+        lambda case, turn: (clock(case.one_epoch, comparisons.disable_gc)[0], turns.described(case)),
         lambda case: 2 if settings.quick else ROUNDS)
     turns.record(benchmark, outcome.seconds)
     case = outcome.found[0]

@@ -83,7 +83,7 @@ def test_train_epoch(request, benchmark, settings, problems, memory, comparisons
         # where an epoch is short enough for the cooling to show (a slow case's is lost in its own time).
         if turn == 0 and case.first <= SLOW_EPOCH:
             case.one_epoch()
-        return clock(case.one_epoch, comparisons.disable_gc)[0], case
+        return clock(case.one_epoch, comparisons.disable_gc)[0], turns.described(case)
     outcome = comparisons.outcome(request.node, prepare, one_round, lambda case: case.rounds)
     turns.record(benchmark, outcome.seconds)
     framework, step, feed = VARIANTS[variant]
@@ -163,7 +163,8 @@ def test_inference(request, benchmark, settings, problems, memory, comparisons, 
     def one_round(case, turn):
         if turn == 0:  # as in test_train_epoch: warm again after the comparison's builds
             case.evaluate()
-        return clock(lambda: [case.evaluate() for _ in range(PREDICTIONS)], comparisons.disable_gc)[0], case
+        seconds, _ = clock(lambda: [case.evaluate() for _ in range(PREDICTIONS)], comparisons.disable_gc)
+        return seconds, turns.described(case)
     outcome = comparisons.outcome(request.node, lambda name: inference_case(problems, memory, settings, name, form, device),
                                   one_round, lambda case: rounds)
     turns.record(benchmark, outcome.seconds, iterations=PREDICTIONS)

@@ -12,6 +12,7 @@ import random
 import time
 import traceback
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import pytest
 
@@ -118,6 +119,12 @@ class Comparisons:
         if outcome.skipped:
             pytest.skip(outcome.skipped)
         return outcome
+
+
+def described(case):
+    """What an item describes its row with, without what the case ran: its model and optimizer live in its round's
+    closure, and an outcome is kept until the comparison's last item has run, so it must not keep them alive."""
+    return SimpleNamespace(**{name: value for name, value in vars(case).items() if not callable(value)})
 
 
 def record(benchmark, seconds, iterations=1):

@@ -78,7 +78,8 @@ def paired_alone(benches):
                "machine_state": max((t.get("machine_state"), f.get("machine_state")),
                                     key=lambda state: (state or {}).get("others_share") or 0.0)}
               for t, f in zip(torch, tf)]
-    return [b for b in benches if b not in torch and b not in tf] + paired
+    alone_ids = {id(b) for b in torch + tf}
+    return [b for b in benches if id(b) not in alone_ids] + paired
 
 
 def host_label(bench):
