@@ -4,10 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 OUT ?= runs
 BENCH_ARGS ?=
-# make bench: the suite in one fresh process, then its headline cases in HEADLINE_PROCESSES more, so each
-# headline figure rests on 1 + HEADLINE_PROCESSES processes (the report's intervals are over processes), and the
-# headline predictions in PREDICTION_PROCESSES more: a prediction takes milliseconds, its ratio moves by a tenth
-# from one process to the next, and a process of them alone takes half a minute.
+# make bench: each framework alone in its process (the other never imported: beside TensorFlow's threads PyTorch's
+# rows ran slower, docs/benchmarks.md), the two taking turns process by process. The suite's first pair runs every
+# case, then HEADLINE_PROCESSES more pairs the headline cases, so each headline figure rests on 1 + HEADLINE_PROCESSES
+# pairs (the report's intervals are over them), and PREDICTION_PROCESSES more pairs the headline predictions: a
+# prediction takes milliseconds, its ratio moves by a tenth from one process to the next, and a process of them
+# alone takes half a minute.
 HEADLINE_PROCESSES ?= 4
 PREDICTION_PROCESSES ?= 1
 # Which PyTorch build to install, from PyTorch's own wheel index: TORCH=cpu for the CPU-only build (about
@@ -61,15 +63,17 @@ test-fast: $(BIN)/pytest  ## every test but the real-data trainings and the slow
 # the short smoke run, BENCH_ARGS='-m headline' for the headline cases alone; HISTORY=earlier run folders of this
 # machine, kept from other times, for intervals that hold the spread between runs: docs/benchmarks.md).
 HISTORY ?=
-# One more process of the headline cases in $(1), as process-$i.json (pytest's exit 5: none of them selected)
-repeat = $(BIN)/pytest $(1) -m headline $(BENCH_ARGS) --benchmark-json $(OUT)/bench/process-$$i.json \
-	|| { [ $$? -eq 5 ] && rm -f $(OUT)/bench/process-$$i.json; } || exit 1
+# Pair $$i of the cases $(1): process-$$i-torch.json and process-$$i-tf.json, PyTorch's process first in an odd pair,
+# TensorFlow's in an even one (pytest's exit 5: none of them selected)
+pair = for f in $$([ $$((i % 2)) -eq 1 ] && echo torch tf || echo tf torch); do \
+	  $(BIN)/pytest $(1) $(BENCH_ARGS) --frameworks $$f --benchmark-json $(OUT)/bench/process-$$i-$$f.json \
+	  || { [ $$? -eq 5 ] && rm -f $(OUT)/bench/process-$$i-$$f.json; } || exit 1; done
 bench: $(BIN)/pytest  ## the benchmark suite in fresh processes and its report (runs/bench/, runs/report)
 	rm -rf $(OUT)/bench && mkdir -p $(OUT)/bench
-	$(BIN)/pytest benchmarks/ $(if $(findstring -m,$(BENCH_ARGS)),,--full) $(BENCH_ARGS) --benchmark-json $(OUT)/bench/process-1.json
-	for i in $$(seq 2 $$((1 + $(HEADLINE_PROCESSES)))); do $(call repeat,benchmarks/); done
+	i=1; $(call pair,benchmarks/ $(if $(findstring -m,$(BENCH_ARGS)),,--full))
+	for i in $$(seq 2 $$((1 + $(HEADLINE_PROCESSES)))); do $(call pair,benchmarks/ -m headline); done
 	for i in $$(seq $$((2 + $(HEADLINE_PROCESSES))) $$((1 + $(HEADLINE_PROCESSES) + $(PREDICTION_PROCESSES)))); do \
-	  $(call repeat,benchmarks/test_training.py::test_inference); done
+	  $(call pair,benchmarks/test_training.py::test_inference -m headline); done
 	$(BIN)/newsgroups-mlp report $(OUT)/bench $(wildcard $(OUT)/compare) --out $(OUT)/report $(if $(HISTORY),--history $(HISTORY))
 
 clean:  ## remove .venv, runs/ and the caches the targets leave (not the 20 Newsgroups data)

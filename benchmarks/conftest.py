@@ -209,8 +209,10 @@ def pytest_collection_modifyitems(config, items):
     scope = config.stash.get(HEADLINE_SCOPE, False) and config.getoption("markexpr", "") != "headline"
     for item in items:
         params = item.callspec.params if hasattr(item, "callspec") else {}
-        framework = framework_of_case(params)
-        if framework is not None and framework not in FRAMEWORKS_HERE:
+        # A case of neither framework (a peer's, the data's) runs beside PyTorch's: in make bench's pairs of
+        # processes, each framework alone, it would otherwise run twice.
+        framework = framework_of_case(params) or "torch"
+        if framework not in FRAMEWORKS_HERE:
             dropped.append(item)
             continue
         if headline(item.originalname, params):
@@ -231,6 +233,9 @@ def pytest_report_collectionfinish(config, start_path, items):
         lines.append(f"{gpu} GPU cases not collected: no GPU visible to {' or '.join(FRAMEWORKS_HERE) or 'a framework'}")
     if config.stash.get(HEADLINE_SCOPE, False):
         lines.append(f"the headline cases alone; --full runs the whole suite ({WHOLE_SUITE})")
+    if len(FRAMEWORKS_HERE) > 1:
+        lines.append("both frameworks in one process: PyTorch's rows run slower beside TensorFlow's threads; "
+                     "--frameworks torch, then tf, times each alone, as make bench does")
     return lines
 
 

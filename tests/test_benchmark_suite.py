@@ -96,3 +96,20 @@ def test_a_plain_run_collects_the_headline_cases_alone_and_no_gpu_case_without_a
     if not gpu:
         assert not [i for i in items if "gpu" in i]
         assert re.search(r"^\d+ GPU cases not collected: no GPU visible", full.stdout, re.M)
+
+
+@pytest.mark.slow
+def test_processes_of_each_framework_alone_split_the_suite_between_them():
+    """make bench's pairs: PyTorch's process and TensorFlow's together collect the whole suite, no case twice (the
+    peers' and the data's run beside PyTorch's), and a process of both says its PyTorch rows ran beside TensorFlow."""
+    def collected(*args):
+        run = pytest_run("benchmarks/", "--full", "--collect-only", "-q", *args)
+        assert run.returncode == 0, run.stdout + run.stderr
+        return run.stdout, {line for line in run.stdout.splitlines() if "::" in line}
+    both_out, both = collected()
+    _, torch = collected("--frameworks", "torch")
+    tf_out, tf = collected("--frameworks", "tf")
+    assert torch and tf and not torch & tf and torch | tf == both
+    assert any("test_data.py" in i for i in torch) and not any("sklearn" in i or "test_data.py" in i for i in tf)
+    assert "PyTorch's rows run slower beside TensorFlow's threads" in both_out
+    assert "beside TensorFlow" not in tf_out
