@@ -17,7 +17,8 @@ from shared.batches import get_batch, prepare
 from shared.lab.cli import categories as categories_option, default_threads
 from shared.config import Hyperparameters
 from shared.dataset import TUTORIAL_CATEGORIES, load_corpus
-from shared.lab.record import machine_info, write_atomically
+from shared.lab.files import write_atomically
+from shared.lab.record import machine_info
 from shared.weights import initial_weights
 
 

@@ -92,6 +92,8 @@ def load_corpus(categories=TUTORIAL_CATEGORIES, archive=None, data_home=None, re
     cache = Path(data_home) / sklearn_cache_file()
     if archive is not None:
         archive = Path(archive)
+        if archive.is_dir():
+            raise UserError(f"20 Newsgroups archive {archive} is a folder; give the 20news-bydate.tar.gz file itself")
         if not archive.is_file():
             raise UserError(f"20 Newsgroups archive not found: {archive}")
         if not cache.is_file():

@@ -330,6 +330,53 @@ def test_a_compare_worker_killed_by_a_signal_is_named_with_the_signal(tmp_path, 
     assert not out.exists() or not list(out.iterdir())
 
 
+def alive(pid):
+    """Whether `pid` still runs (a zombie waiting for its parent to read its exit does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@needs("torch", "tf")
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="finds compare's workers through Linux's /proc")
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGHUP", "SIGKILL"])
+def test_a_signal_to_compare_alone_stops_its_worker_and_nothing_is_written_after(tmp_path, tiny_env, signum):
+    """A service manager's SIGTERM, a closed terminal's SIGHUP, sent to compare alone (not its process group):
+    compare stops its worker, keeps what finished, says so in one line and exits 128 + the signal. Killed outright
+    (SIGKILL, which it cannot see), its worker ends with it. Either way, no file appears after it has exited."""
+    import signal
+    import time
+    signum = signal.Signals[signum]
+    out = tmp_path / "compare"
+    process = subprocess.Popen([sys.executable, "-m", "shared.lab.cli", "compare", "--seed", "0-9", "--epochs", "40",
+                                "--batch-size", "16", "--device", "cpu", "--out", str(out)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=tiny_env)
+    deadline = time.monotonic() + 120
+    while not (out / "tf-seed0.json").exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = []
+    while not workers and process.poll() is None and time.monotonic() < deadline:
+        workers = workers_of(process.pid)
+    time.sleep(0.5)
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == (-signum if signum == signal.SIGKILL else 128 + signum), stderr
+    if signum != signal.SIGKILL:
+        assert stderr.strip().splitlines()[-1] == f"newsgroups-mlp: stopped by {signum.name}", stderr
+    deadline = time.monotonic() + 5
+    while any(map(alive, workers)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert workers and not any(map(alive, workers))
+    kept = sorted(p.name for p in out.iterdir())
+    time.sleep(2)
+    assert sorted(p.name for p in out.iterdir()) == kept
+    assert {"torch-seed0.json", "tf-seed0.json"} <= set(kept) and not (out / "tf-seed9.json").exists()
+    if signum != signal.SIGKILL:
+        assert not [name for name in kept if name.startswith(".")]  # no temporary file
+
+
 def test_ctrl_c_while_a_worker_starts_stops_it(monkeypatch):
     """compare's runs each start a process; a Ctrl-C that lands while one starts (a window the test above hit
     once in a while, then waited on a worker left running with its pipes) must stop that worker too: here

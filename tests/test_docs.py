@@ -104,7 +104,7 @@ def test_a_bad_block_is_one_line_and_nothing_is_written(project, capsys, block, 
     ("Makefile", "# see docs/gone.md\n", "Makefile:1: names docs/gone.md, which does not exist"),
 ])
 def test_a_pointer_that_leads_nowhere_fails_the_check(project, capsys, file, text, message):
-    (project / "README.md").write_text("# A project\n\n## Words\n")
+    (project / "README.md").write_text("# A project\n\n## Words\n\n" + BLOCKS)  # the blocks: notes.md is rewritten
     (project / "LESSONS.md").write_text("# Lessons\n\n## 1. The first\n")
     assert docs(capsys, "--root", str(project))[0] == 0
     assert docs(capsys, "--root", str(project), "--check")[0] == 0

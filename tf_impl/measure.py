@@ -7,6 +7,8 @@ import time
 import numpy as np
 import tensorflow as tf
 
+from shared.errors import UserError
+
 from shared.lab.profiling import median_seconds
 from shared.weights import LAYERS
 from tf_impl.fast import masked_loss, padded_take
@@ -113,9 +115,15 @@ def top_operations(function, device, folder, calls=5, n=10):
     """TensorFlow's profiler over `calls` calls, written to `folder` as a trace for TensorBoard's profile plugin
     (its op names are read there: TensorFlow offers no table of them in Python); returns ([], folder)."""
     tf.profiler.experimental.start(str(folder))
-    with tf.device(device):
-        for _ in range(calls):
-            function()
-    synchronize(device)
-    tf.profiler.experimental.stop()
+    try:
+        with tf.device(device):
+            for _ in range(calls):
+                function()
+        synchronize(device)
+    finally:
+        try:
+            tf.profiler.experimental.stop()  # writes the trace; a full disk comes back as TensorFlow's own error
+        except tf.errors.OpError as error:
+            raise UserError(f"TensorFlow's profiler could not write its trace to {folder}: "
+                            f"{str(error).strip().splitlines()[0]}") from None
     return [], folder

@@ -3,6 +3,7 @@
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -15,8 +16,10 @@ from shared.dataset import (ARCHIVE_ENV, REMOVABLE, TUTORIAL_CATEGORIES, carve_v
 from shared.errors import UserError
 from shared.lab.profiling import profile, profile_table
 from shared.lab.notebook import SOURCE as NOTEBOOK_SOURCE
-from shared.lab.record import check_writable, load_record, machine_info, save_record, write_atomically
-from shared.lab.runner import implementation, in_a_process_of_its_own, installed_frameworks, run
+from shared.lab.files import check_writable, only_writer, output_folder, write_atomically, written_folder
+from shared.lab.record import load_record, machine_info, save_record
+from shared.lab.runner import (implementation, in_a_process_of_its_own, installed_frameworks, run, signal_of,
+                               stop_on_signals)
 from shared.config import FRAMEWORK_NAMES
 from shared.vocab import RECIPES
 from shared.weights import SCHEMES
@@ -52,11 +55,14 @@ def positive(kind):
     return convert
 
 
-def integer(text):
+def seed(text):
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"a seed is 0 or more (numpy's generators take no negative seed), got {text!r}")
+    return value
 
 
 def fraction(text):
@@ -72,7 +78,7 @@ def fraction(text):
 def seeds(text):
     """'3', '0-4' or '0,2,7' -> a tuple of seeds."""
     try:
-        if "-" in text.strip("-"):
+        if "-" in text.lstrip("-"):
             first, last = (int(part) for part in text.split("-", 1))
             values = tuple(range(first, last + 1))
         else:
@@ -81,6 +87,8 @@ def seeds(text):
         raise argparse.ArgumentTypeError(f"expected a seed, a range A-B or a list a,b,c; got {text!r}") from None
     if not values:
         raise argparse.ArgumentTypeError(f"the range {text!r} holds no seed")
+    if min(values) < 0:
+        raise argparse.ArgumentTypeError(f"a seed is 0 or more (numpy's generators take no negative seed), got {text!r}")
     return values
 
 
@@ -148,7 +156,7 @@ def build_parser():
 
     train = commands.add_parser("train", help="train one framework and write its record")
     train.add_argument("--framework", choices=FRAMEWORKS, required=True)
-    train.add_argument("--seed", type=integer, default=0, help="initial weights and batch order (default: %(default)s)")
+    train.add_argument("--seed", type=seed, default=0, help="initial weights and batch order (default: %(default)s)")
     add_run_options(train)
     train.add_argument("--init", choices=SCHEMES,
                        help="initial weights (default: clean: glorot; otherwise each tutorial's own, torch for "
@@ -170,7 +178,7 @@ def build_parser():
     profile = commands.add_parser("profile", help="where one training step's time goes, both frameworks side by side")
     profile.add_argument("--framework", choices=FRAMEWORKS, action="append",
                          help="profile this framework only (repeatable; default: both installed)")
-    profile.add_argument("--seed", type=integer, default=0, help="initial weights and batch (default: %(default)s)")
+    profile.add_argument("--seed", type=seed, default=0, help="initial weights and batch (default: %(default)s)")
     add_run_options(profile)
     profile.add_argument("--init", choices=SCHEMES,
                          help=f"initial weights, the same for both (default: {CLEAN_INIT} for clean, else {COMPARE_INIT})")
@@ -236,17 +244,26 @@ def start_frameworks(frameworks, args):
 
 def corpus_for(args):
     corpus = load_corpus(args.categories, args.archive, remove=args.remove)
-    return carve_validation(corpus, args.validation) if args.validation else corpus
+    corpus = carve_validation(corpus, args.validation) if args.validation else corpus
+    if args.batch_size > len(corpus.train_texts):  # every batch is whole: not one step would train
+        raise UserError(f"--batch-size {args.batch_size} is more than the {len(corpus.train_texts)} training posts: "
+                        "no batch, no step would train")
+    return corpus
+
+
+# What the outputs take on disk, checked before a run starts: a record holds a loss a step (tens of kB), a
+# report its figures (about 0.2 MB), TensorFlow's profiler trace a few MB.
+RECORD_MB, REPORT_MB, TRACE_MB = 0.5, 2, 20
 
 
 def train_command(args):
-    check_writable(args.out.parent)
     hyperparameters(args, args.seed).resolved(args.framework)  # refuses what cannot run, before anything starts
-    kinds = start_frameworks([args.framework], args)
-    hp = hyperparameters(args, args.seed).resolved(args.framework, kinds[args.framework])
-    batches = prepare(corpus_for(args), hp)
-    record = run(args.framework, batches, hp, args.device, args.threads)
-    save_record(record, args.out)
+    with output_folder(args.out.parent, RECORD_MB), only_writer(args.out):
+        kinds = start_frameworks([args.framework], args)
+        hp = hyperparameters(args, args.seed).resolved(args.framework, kinds[args.framework])
+        batches = prepare(corpus_for(args), hp)
+        record = run(args.framework, batches, hp, args.device, args.threads)
+        save_record(record, args.out)
     print(f"{args.framework}: {record.evaluated_on} accuracy {record.test_accuracy:.4f} in {record.train_seconds:.1f} s "
           f"({record.epochs} epochs, {STEP_NAMES[args.framework][record.step]} step, {record.device}, "
           f"{record.threads} threads) -> {args.out}")
@@ -260,9 +277,19 @@ def shared_init(args):
 def compare_command(args):
     from shared.lab.machine import Watch, busy_line
     watch = Watch()
-    check_writable(args.out)
     for framework in FRAMEWORKS:
         hyperparameters(args, args.seed[0]).resolved(framework)  # refuses what cannot run, before anything starts
+    with output_folder(args.out, REPORT_MB + 2 * len(args.seed) * RECORD_MB), only_writer(args.out):
+        compare_seeds(args)
+    print(f"records and report.md -> {args.out}/")
+    from shared.lab.figures import FIGURES
+    print(f"the two loss curves, from the same weights: {args.out / FIGURES[0]}")
+    busy = busy_line(watch.machine_state(), "compare")
+    if busy:
+        print(f"newsgroups-mlp: {busy}", file=sys.stderr)
+
+
+def compare_seeds(args):
     corpus, features = corpus_for(args), None
     init = shared_init(args)
     for seed in args.seed:
@@ -274,14 +301,8 @@ def compare_command(args):
     records = {framework: [load_record(args.out / f"{framework}-seed{seed}.json") for seed in args.seed]
                for framework in FRAMEWORKS}
     print(comparison_table(records["torch"], records["tf"]))
-    from shared.lab.figures import FIGURES
     from shared.lab.report import write_report
-    report, _ = write_report([args.out], args.out)
-    print(f"records and {report.name} -> {args.out}/")
-    print(f"the two loss curves, from the same weights: {args.out / FIGURES[0]}")
-    busy = busy_line(watch.machine_state(), "compare")
-    if busy:
-        print(f"newsgroups-mlp: {busy}", file=sys.stderr)
+    write_report([args.out], args.out)
 
 
 def compare_run(framework, args, seed, init, batches):
@@ -292,26 +313,30 @@ def compare_run(framework, args, seed, init, batches):
 
 
 def profile_command(args):
-    check_writable(args.out.parent)
     frameworks = args.framework or [f for f in FRAMEWORKS if f in installed_frameworks()]
     init = shared_init(args)
     for framework in frameworks:
         hyperparameters(args, args.seed, init).resolved(framework)  # refuses what train refuses, before anything starts
-    kinds = start_frameworks(frameworks, args)
-    hps = {f: hyperparameters(args, args.seed, init).resolved(f, kinds[f]) for f in frameworks}
-    batches = prepare(corpus_for(args), hps[frameworks[0]])
-    trace = args.out.with_name(args.out.stem + "-trace")  # the TensorFlow profiler's trace folder
-    results = [profile(f, batches, hps[f], args.device, trace, args.repeats) for f in frameworks]
-    print(profile_table(results, hps[frameworks[0]], batches, args.threads))
-    write_atomically(args.out, json.dumps({"profiles": results, "recipe": args.recipe, "form": hps[frameworks[0]].form,
-                                           "threads": args.threads, "machine": machine_info()}, indent=1) + "\n")
+    with output_folder(args.out.parent, RECORD_MB + TRACE_MB * ("tf" in frameworks)), only_writer(args.out):
+        kinds = start_frameworks(frameworks, args)
+        hps = {f: hyperparameters(args, args.seed, init).resolved(f, kinds[f]) for f in frameworks}
+        batches = prepare(corpus_for(args), hps[frameworks[0]])
+        trace = args.out.with_name(args.out.stem + "-trace")  # the TensorFlow profiler's trace folder
+        with written_folder(trace) as staging:  # a trace cut short by a full disk or a Ctrl-C is not kept
+            results = [profile(f, batches, hps[f], args.device, staging, args.repeats) for f in frameworks]
+            for result in results:
+                result["trace"] = result["trace"] and str(trace)
+            print(profile_table(results, hps[frameworks[0]], batches, args.threads))
+            write_atomically(args.out, json.dumps({"profiles": results, "recipe": args.recipe,
+                                                   "form": hps[frameworks[0]].form, "threads": args.threads,
+                                                   "machine": machine_info()}, indent=1) + "\n")
     print(f"profile -> {args.out}")
 
 
 def report_command(args):
-    check_writable(args.out)
     from shared.lab.report import write_report
-    report, reproduced = write_report(args.inputs, args.out, args.against, args.history)
+    with output_folder(args.out, REPORT_MB):
+        report, reproduced = write_report(args.inputs, args.out, args.against, args.history)
     print(f"report -> {report}")
     if reproduced:
         print(reproduced)
@@ -357,14 +382,20 @@ def side_by_side_command(args):
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    previous = stop_on_signals()
     try:
         args.handler(args)
     except UserError as error:
         print(f"newsgroups-mlp: error: {error}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("\nnewsgroups-mlp: interrupted", file=sys.stderr)  # on a line of its own, below any progress bar
-        return 130
+    except KeyboardInterrupt as stop:
+        signum = signal_of(stop)
+        how = "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
+        print(f"\nnewsgroups-mlp: {how}", file=sys.stderr)  # on a line of its own, below any progress bar
+        return 128 + signum
+    finally:
+        for signum, handler in previous.items():  # main() called from Python leaves its caller's handlers as they were
+            signal.signal(signum, handler)
     return 0
 
 

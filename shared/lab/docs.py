@@ -35,14 +35,47 @@ from pathlib import Path
 from shared.config import FRAMEWORKS
 from shared.errors import UserError
 from shared.lab.comparison import agreeing_span, comparison_table, mean_and_spread
-from shared.lab.record import write_atomically
+from shared.lab.files import write_all
 
-BLOCK = re.compile(r"<!-- docs: (.*?) -->(.*?)<!-- /docs -->", re.S)
+OPENING = re.compile(r"<!-- docs: ([^\n]*?) -->")
+CLOSING = "<!-- /docs -->"
+MARKER = re.compile(r"<!--\s*/?\s*docs?\b", re.I)  # anything meant as one, misspelt or not
 DOC_FILES = ("README.md", "LESSONS.md", "results/README.md", "docs/*.md")
 
 
 def doc_files(root):
-    return [path for pattern in DOC_FILES for path in sorted(Path(root).glob(pattern))]
+    root = Path(root)
+    if not root.is_dir():
+        raise UserError(f"--root {root}: no such folder")
+    found = [path for pattern in DOC_FILES for path in sorted(root.glob(pattern))]
+    if not found:
+        raise UserError(f"--root {root} holds none of the docs ({', '.join(DOC_FILES)})")
+    return found
+
+
+def blocks(text, name):
+    """[(spec, start, end, content start, content end)] of each generated block of `text` (the file `name`). A marker
+    that is misspelt, not closed on its line, never closed, closing nothing or opening inside another block is an
+    error naming the file and line: read as one, it would swallow the prose up to the next block's end."""
+    found, opened = [], None
+    for marker in MARKER.finditer(text):
+        where = f"{name}:{text.count(chr(10), 0, marker.start()) + 1}"
+        if text.startswith(CLOSING, marker.start()):
+            if opened is None:
+                raise UserError(f"{where}: {CLOSING} closes no block")
+            found.append((opened.group(1), opened.start(), marker.start() + len(CLOSING), opened.end(), marker.start()))
+            opened = None
+            continue
+        if opened is not None:
+            raise UserError(f"{opened_where}: the block opened here is not closed ({CLOSING}) before the next "
+                            f"marker, at line {where.rsplit(':', 1)[1]}")
+        opened, opened_where = OPENING.match(text, marker.start()), where
+        if opened is None:
+            raise UserError(f"{where}: a marker must read <!-- docs: KIND ARGUMENTS... --> on one line, not "
+                            f"{text[marker.start():].split(chr(10), 1)[0][:60]!r}")
+    if opened is not None:
+        raise UserError(f"{opened_where}: the block opened here is never closed ({CLOSING})")
+    return found
 
 
 class Sources:
@@ -137,8 +170,16 @@ def compare_runs(sources, folder):
     from shared.lab.record import load_record
     runs = {f: sorted((load_record(p) for p in sources.path(folder).glob(f"{f}-seed*.json")), key=lambda r: r.seed)
             for f in FRAMEWORKS}
-    if not runs["torch"] or [r.seed for r in runs["torch"]] != [r.seed for r in runs["tf"]]:
+    seeds = {f: {r.seed for r in runs[f]} for f in FRAMEWORKS}
+    if not seeds["torch"] and not seeds["tf"]:
         raise UserError(f"{folder} holds no compare run (torch-seedN.json and tf-seedN.json for the same seeds)")
+    alone = sorted(seeds["torch"] ^ seeds["tf"])
+    if alone:
+        paired = sorted(seeds["torch"] & seeds["tf"])
+        missing = [f"{f}-seed{seed}.json" for seed in alone for f in FRAMEWORKS if seed not in seeds[f]]
+        raise UserError(f"{folder} lacks {', '.join(missing)}: {'its seed' if len(alone) == 1 else 'those seeds'} "
+                        f"{', '.join(map(str, alone))} ran in one framework only"
+                        + (f" (seeds {', '.join(map(str, paired))} pair)" if paired else ""))
     return runs
 
 
@@ -236,23 +277,6 @@ def forest_block(sources, source, image):
             f"from {source}]({link})\n")
 
 
-def draw_picture(path, draw, digest):
-    """The picture drawn into a temporary file beside `path`, then renamed into place."""
-    import tempfile
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".png", delete=False) as tmp:
-        pass
-    try:
-        draw(Path(tmp.name), digest)
-        os.chmod(tmp.name, 0o644)  # a temporary file is private; the picture is an ordinary file
-        os.replace(tmp.name, path)
-    except OSError as error:
-        raise UserError(f"cannot write {path}: {error.strerror or error}") from None
-    finally:
-        if os.path.exists(tmp.name):
-            os.unlink(tmp.name)
-
-
 def layers_block(sources):
     """The lesson and the lab, as the import contracts in pyproject.toml draw them (tests/test_layers.py runs
     them): which modules are which, and which way the imports go."""
@@ -310,28 +334,38 @@ def generated(sources, spec, where):
 
 def update_docs(root, check=False):
     """Rewrites (or with check, only compares) every generated block under `root`; returns (blocks, [where each
-    differing block starts])."""
+    differing block starts]). Every block of every file is read and made first: a bad one is an error and no file
+    is written; then every changed file and picture is written together, all or none."""
+    root = Path(root)
     sources, count, stale, changed = Sources(root), 0, [], {}
     for path in doc_files(root):
-        text, sources.folder = path.read_text(), path.parent
-
-        def fill(match):
-            nonlocal count
+        name, sources.folder = path.relative_to(root), path.parent
+        try:
+            text = path.read_text()
+        except (OSError, UnicodeDecodeError) as error:
+            raise UserError(f"cannot read {name}: {getattr(error, 'strerror', None) or error}") from None
+        pieces, done = [], 0
+        for spec, start, end, inner_start, inner_end in blocks(text, name):
             count += 1
-            where = f"{path.relative_to(root)}:{text.count(chr(10), 0, match.start()) + 1}"
-            content = generated(sources, match.group(1), where)
-            if content != match.group(2):
+            where = f"{name}:{text.count(chr(10), 0, start) + 1}"
+            content = generated(sources, spec, where)
+            if content != text[inner_start:inner_end]:
                 stale.append(where)
-            return f"<!-- docs: {match.group(1)} -->{content}<!-- /docs -->"
-        new = BLOCK.sub(fill, text)
+            pieces += [text[done:start], f"<!-- docs: {spec} -->{content}{CLOSING}"]
+            done = end
+        new = "".join(pieces) + text[done:]
         if new != text:
             changed[path] = new
+    if not count:
+        raise UserError(f"no generated block in the docs under {root} ({', '.join(DOC_FILES)}): nothing to check")
     redraw = [path for path, (_, digest) in sources.pictures.items() if picture_source(path) != digest]
     if check:
         stale += [f"{path.relative_to(root)}: drawn from another source than its block's" for path in redraw]
-    else:  # every block made before any file is written: a bad block leaves every file as it was
+    else:
+        writers = {path: lambda temporary, new=new: temporary.write_text(new) for path, new in changed.items()}
         for path in redraw:
-            draw_picture(path, *sources.pictures[path])
-        for path, new in changed.items():
-            write_atomically(path, new)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            draw, digest = sources.pictures[path]
+            writers[path] = lambda temporary, draw=draw, digest=digest: draw(temporary, digest)
+        write_all(writers)
     return count, stale + [path.relative_to(root) for path in redraw] * (not check)

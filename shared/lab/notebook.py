@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from shared.errors import UserError
-from shared.lab.record import write_atomically
+from shared.lab.files import write_atomically
 
 SOURCE = Path("docs/tutorial.py")
 NOTEBOOK = SOURCE.with_suffix(".ipynb")

@@ -16,6 +16,8 @@ import re
 import tokenize
 from pathlib import Path
 
+from shared.errors import UserError
+
 MARKDOWN = ("README.md", "LESSONS.md", "results/README.md", "docs/*.md", "tests/fixtures/README.md")
 CODE = ("shared/**/*.py", "torch_impl/*.py", "tf_impl/*.py", "benchmarks/*.py", "tests/*.py", "docs/*.py")
 PLAIN = ("Makefile", "constraints.txt", "pyproject.toml", ".ci/run")
@@ -54,9 +56,13 @@ def markdown_file(root, name):
 def code_texts(path, strings):
     """(line, text) of a Python file's comments and docstrings, and of all its strings where `strings`."""
     source = path.read_text()
-    tree = ast.parse(source)
-    texts = [(token.start[0], token.string) for token in tokenize.generate_tokens(io.StringIO(source).readline)
-             if token.type == tokenize.COMMENT]
+    try:
+        tree = ast.parse(source)
+        texts = [(token.start[0], token.string) for token in tokenize.generate_tokens(io.StringIO(source).readline)
+                 if token.type == tokenize.COMMENT]
+    except (SyntaxError, tokenize.TokenError) as error:
+        raise UserError(f"{path}:{getattr(error, 'lineno', None) or '?'}: its pointers cannot be read, it is not "
+                        f"Python ({getattr(error, 'msg', None) or error})") from None
     docstrings = {id(node.body[0].value) for node in ast.walk(tree)
                   if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and node.body
                   and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}

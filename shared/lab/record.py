@@ -5,14 +5,14 @@ import json
 import os
 import platform
 import subprocess
-import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 
 from shared.errors import UserError
+from shared.lab.files import write_atomically
 
 
 @dataclass
@@ -81,41 +81,27 @@ def machine_info():
             "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
 
 
-def check_writable(folder):
-    """Fail before training, not after, when results could not be written to `folder`."""
-    try:
-        os.makedirs(folder, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder):
-            pass
-    except OSError as error:
-        raise UserError(f"cannot write to {folder}: {error.strerror or error}") from None
-
-
-def write_atomically(path, text):
-    """Write all of `text` or nothing: a crash never leaves half a file at `path`."""
-    path = Path(path)
-    tmp = None
-    try:
-        with tempfile.NamedTemporaryFile("w", dir=path.parent or ".", prefix=f".{path.name}.", delete=False) as tmp:
-            tmp.write(text)
-        os.chmod(tmp.name, 0o644)  # a temporary file is private; the result is an ordinary file
-        os.replace(tmp.name, path)
-    except BaseException as error:  # Ctrl-C too: no temporary file is left behind
-        if tmp is not None and os.path.exists(tmp.name):
-            os.unlink(tmp.name)
-        if isinstance(error, OSError):
-            raise UserError(f"cannot write {path}: {error.strerror or error}") from None
-        raise
-
-
 def save_record(record, path):
     write_atomically(path, json.dumps(record.as_dict(), indent=1) + "\n")
 
 
-def record_from(data):
-    """A RunRecord from a record's JSON dict (fields a newer record has and this code does not know are left out)."""
+def record_from(data, path="a record"):
+    """A RunRecord from a record's JSON dict (fields a newer record has and this code does not know are left out);
+    a dict that is not a whole record is one line naming `path`."""
+    required = [f.name for f in fields(RunRecord) if f.default is MISSING and f.default_factory is MISSING]
+    missing = [name for name in required if name not in data] if isinstance(data, dict) else ["its fields"]
+    if missing:
+        raise UserError(f"{path} is not a whole run record: it lacks {', '.join(missing[:3])}"
+                        + (f" and {len(missing) - 3} more" if len(missing) > 3 else ""))
     return RunRecord(**{k: v for k, v in data.items() if k in RunRecord.__dataclass_fields__})
 
 
 def load_record(path):
-    return record_from(json.loads(Path(path).read_text()))
+    """The RunRecord in the file `path`; a damaged or foreign file is one line naming it."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise UserError(f"{path} is not a run record: not whole JSON (cut short?)") from None
+    except OSError as error:
+        raise UserError(f"cannot read {path}: {error.strerror or error}") from None
+    return record_from(data, path)

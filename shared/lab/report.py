@@ -10,6 +10,7 @@ inputs give the same files.
 import csv
 import io
 import json
+import re
 import shlex
 from collections import defaultdict
 from pathlib import Path
@@ -18,20 +19,21 @@ import numpy as np
 
 from shared.errors import UserError
 from shared.lab.figures import FIGURES, accuracy_figure, epoch_figure, loss_figure, ratio_figure, scaling_figure
-from shared.lab.record import record_from, write_atomically
+from shared.lab.files import written_together
+from shared.lab.record import record_from
 from shared.lab.machine import was_busy
 from shared.lab.runs import (auto_row, busy_mark, median_seed_seconds, merged_rows, process_counts, ratio, seed_ratio, tf_over_torch,
                          variant, with_spreads)
 from shared.config import FRAMEWORK_NAMES, FRAMEWORKS
 from shared.lab.scaling import AXES, crossovers, slopes
-from shared.lab.stats import agree, paired_difference, sample_std, unpaired_difference
+from shared.lab.stats import FEWEST_RUNS, agree, paired_difference, sample_std, unpaired_difference
 
 RATIO_FIGURE = "headline_ratios.png"
 CLEAN_GROUP = "train-epoch bag cpu 3-groups"  # the clean recipe's own form
 DENSE_GROUP = "train-epoch dense cpu 3-groups"
 
 
-def load_inputs(paths):
+def load_inputs(paths, option=None):
     """([benchmark JSON], [RunRecord]) from files and folders of *.json; each benchmark row gets the
     label of the machine it ran on."""
     benches, records = [], []
@@ -44,10 +46,12 @@ def load_inputs(paths):
         if isinstance(data, dict) and "benchmarks" in data:
             benches.append(data)
         elif isinstance(data, dict) and "step_losses" in data:
-            records.append(record_from(data))
+            records.append(record_from(data, path))
         else:
             raise UserError(f"{path} is neither a pytest-benchmark JSON nor a newsgroups-mlp run record")
     if not benches and not records:
+        if option:
+            raise UserError(f"{option} {' '.join(map(str, paths))}: no benchmark JSON or run record there")
         raise UserError("nothing to report: give a --benchmark-json file and/or run records")
     benches = paired_alone(benches)
     gpus = defaultdict(set)  # a host's GPUs, over all its files: a GPU machine's headline-only processes time none
@@ -121,40 +125,70 @@ def merged_with_history(runs, history=()):
     """Each of `runs` (lists of benchmark files: the run reported, and the one it is checked against) merged, its
     TensorFlow ÷ PyTorch ratios carrying their spread between the `history` runs other than these."""
     spread_from = history_runs(history, *runs) if history else []
+    if history and len(spread_from) < FEWEST_RUNS:
+        raise UserError(f"--history gives {len(spread_from)} run{'s' * (len(spread_from) != 1)} besides the ones "
+                        f"reported; a spread between runs needs {FEWEST_RUNS} or more (a folder of one run's files is "
+                        "one run, a folder of such folders one run each)")
     return [with_spreads(merged_rows(benches), spread_from) for benches in runs]
 
 
 def write_report(paths, out, against=(), history=()):
     """report.md, its figures and CSV tables in `out`; returns (its path, the reproduction line or None)."""
     benches, records = load_inputs(paths)
-    runs = merged_with_history([benches, load_inputs(against)[0]] if against else [benches], history)
+    if against:
+        earlier = load_inputs(against, "--against")[0]
+        if not earlier:
+            raise UserError(f"--against {' '.join(map(str, against))}: only run records there; it compares "
+                            "benchmark runs (pytest-benchmark JSON)")
+    runs = merged_with_history([benches, earlier] if against else [benches], history)
     rows, earlier = runs[0], (runs[1] if against else None)
     out = Path(out)
+    tables = {}  # name -> (header, rows) of every table in the report, for its CSV files
+    sections, line = report_sections(benches, records, rows, earlier, tables)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UserError(f"cannot write to {out}: {error.strerror or error}") from None
-    tables = {}  # name -> (header, rows) of every table in the report, for its CSV files
-    sections, line = report_sections(benches, records, rows, earlier, tables)
-    figures = {}  # only what there is something to draw from: no empty figure
-    if "headline_ratios" in tables:
-        figures[RATIO_FIGURE] = ratio_figure(tables["headline_ratios"][1], out / RATIO_FIGURE,
-                                             "the headline: TensorFlow ÷ PyTorch, each on its --step auto row")
-    if records:
-        figures[FIGURES[0]] = loss_figure(group_records(records), out / FIGURES[0])
-    if bench_rows(rows, "train-epoch") or epoch_bars(records):  # a one-epoch run has no steady epoch to draw
-        figures[FIGURES[1]] = epoch_figure(bench_rows(rows, "train-epoch"), epoch_bars(records), out / FIGURES[1])
-    if accuracy_rows(rows, records):
-        figures[FIGURES[2]] = accuracy_figure(accuracy_rows(rows, records), out / FIGURES[2])
-    for axis in AXES:
-        points = bench_rows(rows, f"scaling {axis}")
-        if points:
-            figures[f"scaling_{axis}.png"] = scaling_figure(axis, points, out / f"scaling_{axis}.png")
-    sections += ["## Figures\n\n" + "\n\n".join(f"![{name[:-4].replace('_', ' ')}]({name})" for name in figures) + "\n"]
-    write_atomically(out / "report.md", "\n".join(s for s in sections if s))
-    for name, (header, cells) in tables.items():
-        write_atomically(out / f"{name}.csv", csv_text(header, cells))
+    earlier_set = report_files(out / "report.md")
+    with written_together(out, last="report.md") as staging:  # the new set replaces the old whole, or not at all
+        figures = {}  # only what there is something to draw from: no empty figure
+        if "headline_ratios" in tables:
+            figures[RATIO_FIGURE] = ratio_figure(tables["headline_ratios"][1], staging / RATIO_FIGURE,
+                                                 "the headline: TensorFlow ÷ PyTorch, each on its --step auto row")
+        if records:
+            figures[FIGURES[0]] = loss_figure(group_records(records), staging / FIGURES[0])
+        if bench_rows(rows, "train-epoch") or epoch_bars(records):  # a one-epoch run has no steady epoch to draw
+            figures[FIGURES[1]] = epoch_figure(bench_rows(rows, "train-epoch"), epoch_bars(records), staging / FIGURES[1])
+        if accuracy_rows(rows, records):
+            figures[FIGURES[2]] = accuracy_figure(accuracy_rows(rows, records), staging / FIGURES[2])
+        for axis in AXES:
+            points = bench_rows(rows, f"scaling {axis}")
+            if points:
+                figures[f"scaling_{axis}.png"] = scaling_figure(axis, points, staging / f"scaling_{axis}.png")
+        files = [*figures, *(f"{name}.csv" for name in tables)]
+        sections += ["## Figures\n\n" + "\n\n".join(f"![{name[:-4].replace('_', ' ')}]({name})" for name in figures) + "\n",
+                     f"{FILES_MARK}{' '.join(files)} -->\n"]
+        (staging / "report.md").write_text("\n".join(s for s in sections if s))
+        for name, (header, cells) in tables.items():
+            (staging / f"{name}.csv").write_text(csv_text(header, cells))
+    for name in set(earlier_set) - set(files):  # an earlier report's figure or table this one does not have
+        (out / name).unlink(missing_ok=True)
     return out / "report.md", line
+
+
+FILES_MARK = "<!-- the report's files: "  # report.md's last line names its figures and tables, for the next report
+
+
+def report_files(report):
+    """The figures and tables an earlier report.md named (none for a report without that line, or none at all)."""
+    try:
+        text = report.read_text()
+    except (OSError, UnicodeDecodeError):
+        return []
+    last = text.rstrip("\n").rsplit("\n", 1)[-1]
+    named = last[len(FILES_MARK):].removesuffix("-->").split() if last.startswith(FILES_MARK) else []
+    named += re.findall(r"!\[[^]]*\]\(([^)/]+\.png)\)", text)  # a report from before that line: its figures
+    return [name for name in named if "/" not in name and name.endswith((".png", ".csv"))]
 
 
 def report_sections(benches, records, rows, earlier, tables):
@@ -635,6 +669,11 @@ def reproduction_section(rows, earlier, tables):
         agreed += bool(same)
         lines.append((name, then[name].text(), now[name].text(),
                       {True: "agree", False: "differ", None: "no standard error (one process)"}[same]))
+    if not judged:
+        raise UserError(f"--against: nothing to compare: of the TensorFlow ÷ PyTorch ratios, {len(lines)} "
+                        f"{'is' if len(lines) == 1 else 'are'} in both runs and none has a standard error in both "
+                        "(a ratio needs two processes or more)" if lines else
+                        "--against: nothing to compare: the two runs share no TensorFlow ÷ PyTorch ratio")
     line = f"reproduced: {agreed} of {judged} TensorFlow ÷ PyTorch ratios agree with the earlier run"
     unjudged = len(lines) - judged
     return ("## Reproduction\n\nEvery TensorFlow ÷ PyTorch ratio found in both this run and the earlier one "

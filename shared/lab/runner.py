@@ -4,12 +4,14 @@ The implementations are imported by name, so this package never imports a framew
 each framework is needed only when it is used.
 """
 
+import ctypes
 import importlib
 import importlib.util
 import multiprocessing
 import os
 import signal
 import sys
+import threading
 
 from shared.errors import UserError
 from shared.lab.quiet import quiet_stderr, verbose
@@ -18,6 +20,28 @@ from shared.weights import initial_weights
 
 PACKAGES = {"torch": "torch_impl", "tf": "tf_impl"}
 MODULES = {"torch": "torch", "tf": "tensorflow"}  # what each imports, and installs, as
+STOPPING = (signal.SIGTERM, signal.SIGHUP)  # handled as Ctrl-C is: a service manager's stop, a closed terminal
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the program is, as Ctrl-C raises KeyboardInterrupt: what finished is kept,
+    what was being written is not (record.py), and the command exits 128 + the signal's number."""
+
+    def __init__(self, signum):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def stop_on_signals():
+    """SIGTERM and SIGHUP raise Stopped from here on; returns the handlers they had."""
+    def stop(signum, _frame):
+        raise Stopped(signum)
+    return {signum: signal.signal(signum, stop) for signum in STOPPING}
+
+
+def signal_of(stop):
+    """The signal a KeyboardInterrupt or Stopped stands for."""
+    return getattr(stop, "signum", signal.SIGINT)
 
 
 def implementation(framework):
@@ -76,27 +100,34 @@ def in_a_process_of_its_own(function, *args, name="a"):
     one process the peak would grow with the seeds, and PyTorch's would add to it. A fresh process also
     starts every run alike. The worker reports an error in its own one line, and this one exits 1; a worker
     killed by a signal (the kernel's out-of-memory killer sends SIGKILL) is a UserError naming the run `name`."""
-    worker = multiprocessing.get_context("spawn").Process(target=worker_main, args=(function, *args))
-    # A Ctrl-C while the worker starts (forking it, then writing its arguments to it, until it has read them)
-    # is noted and acted on once it has started: raised in the middle, it would leave the worker running on
-    # with no one to stop it. (The worker gets Python's own handler again: a caught signal is reset at exec.)
-    interrupted = []
-    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
+    worker = multiprocessing.get_context("spawn").Process(target=worker_main, args=(os.getpid(), function, *args))
+    # A Ctrl-C or SIGTERM while the worker starts (forking it, then writing its arguments to it, until it has read
+    # them) is noted and acted on once it has started: raised in the middle, it would leave the worker running on
+    # with no one to stop it. (The worker gets its own handlers again: a caught signal is reset at exec.)
+    noted = []
+    previous = {signum: signal.signal(signum, lambda signum, _: noted.append(signum))
+                for signum in (signal.SIGINT, *STOPPING)}
     try:
         worker.start()
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     try:
-        if interrupted:
-            raise KeyboardInterrupt
+        if noted:
+            raise Stopped(noted[0]) if noted[0] != signal.SIGINT else KeyboardInterrupt
         worker.join()
-    except KeyboardInterrupt:  # a Ctrl-C at a terminal reaches the worker too; a signal to this process alone does not
+    except KeyboardInterrupt as stop:  # a Ctrl-C at a terminal reaches the worker too; a signal to this process alone does not
         if worker.exitcode is None:
-            os.kill(worker.pid, signal.SIGINT)
-            worker.join()
+            os.kill(worker.pid, signal_of(stop))
+            worker.join(30)
+            if worker.exitcode is None:  # deaf to it, deep in a framework's own code
+                worker.kill()
+                worker.join()
         raise
     if worker.exitcode in (130, -signal.SIGINT):  # a Ctrl-C that reached the worker alone
         raise KeyboardInterrupt
+    if worker.exitcode in [128 + s for s in STOPPING]:
+        raise Stopped(worker.exitcode - 128)
     if worker.exitcode < 0:
         killer = signal.Signals(-worker.exitcode).name
         raise UserError(f"{name} run's process was killed by {killer}" + (" (out of memory?)" if killer == "SIGKILL" else ""))
@@ -104,13 +135,30 @@ def in_a_process_of_its_own(function, *args, name="a"):
         raise SystemExit(1)
 
 
-def worker_main(function, *args):
+def die_with(parent):
+    """End this process when `parent` ends, however it ends (SIGKILL included), so no run goes on writing records
+    after its command has exited: Linux's parent-death signal, elsewhere a thread that watches for it."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (AttributeError, OSError):
+        def watch():
+            while os.getppid() == parent:
+                threading.Event().wait(0.5)
+            os._exit(1)
+        threading.Thread(target=watch, daemon=True).start()
+    if os.getppid() != parent:  # it ended before the line above
+        os._exit(1)
+
+
+def worker_main(parent, function, *args):
+    die_with(parent)
+    stop_on_signals()
     try:
         function(*args)
     except UserError as error:
         print(f"newsgroups-mlp: error: {error}", file=sys.stderr)
         sys.exit(1)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    except KeyboardInterrupt as stop:
+        sys.exit(128 + signal_of(stop))
     finally:
         sys.stdout.flush()  # a worker process ends without flushing what it printed
