@@ -67,14 +67,16 @@ def output_folder(folder, needs_mb=1):
     """`folder` checked (check_writable), made if missing and removed again if the block fails with it still
     empty, so a run refused or stopped early leaves no empty folder behind."""
     folder = Path(folder)
-    made = not folder.exists()
-    check_writable(folder, needs_mb)
+    made = [f for f in (folder, *folder.parents) if not f.exists()]  # deepest first
     try:
+        check_writable(folder, needs_mb)
         yield folder
     except BaseException:
-        if made:
-            with contextlib.suppress(OSError):
-                folder.rmdir()  # only if empty
+        for path in made:
+            try:
+                path.rmdir()  # only if empty
+            except OSError:
+                break
         raise
 
 

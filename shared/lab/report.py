@@ -265,7 +265,10 @@ def environment_section(benches, records, tables):
         packages = next((p["packages"] for p in processes if p.get("packages")), None)
         named = f" ({label})" if len(runs) > 1 else ""
         rows += [(f"machine{named}", label),
-                 ("processes", f"{len(processes)} (each a fresh pytest process; its JSON file one repeat of the run)"),
+                 ("processes", f"{len(processes)} (each a fresh pytest process; its JSON file one repeat of the run)"
+                  if not any(" --frameworks " in p.get("command", "") and "; " in p.get("command", "") for p in processes)
+                  else f"{len(processes)} (each a pair of fresh pytest processes, each framework alone in its own; "
+                       "their JSON files one repeat of the run)"),
                  ("threads per framework", ", ".join(sorted({str(i["threads"]) for i in infos}))),
                  ("devices", ", ".join(sorted({str(i["device"]) for i in infos}))),
                  ("OS", f"{machine['system']} {machine['release']}"),
