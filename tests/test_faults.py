@@ -22,7 +22,10 @@ COMPARE = ROOT / "tests" / "fixtures" / "compare"
 
 
 def cli(capsys, *args):
-    code = main([str(a) for a in args])
+    try:
+        code = main([str(a) for a in args])
+    except SystemExit as exit:  # argparse's refusals
+        code = exit.code
     out = capsys.readouterr()
     return code, out.out, out.err
 
@@ -49,16 +52,16 @@ def small_disk(tmp_path):
     subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
-def fill(disk):
-    """Every free byte of `disk` taken by one file."""
-    with open(disk / "filler", "wb") as filler:
+def fill(disk, leave=0):
+    """Every free byte of `disk` but `leave` taken by one file."""
+    with open(disk / "filler", "wb", buffering=0) as filler:
         try:
             while True:
-                filler.write(b"\0" * 65536)
-                filler.flush()
+                filler.write(b"\0" * 4096)
         except OSError:
             pass
-    assert shutil.disk_usage(disk).free < 65536
+    os.truncate(disk / "filler", os.path.getsize(disk / "filler") - leave)
+    assert leave <= shutil.disk_usage(disk).free < leave + 8192
 
 
 # Writing whole or not at all
@@ -105,15 +108,16 @@ def docs_project(root):
 
 
 def test_docs_on_a_full_disk_writes_no_file_and_is_one_line(small_disk, capsys):
+    """Room for the first file's new text but not the second's: the first is not written either."""
     project = docs_project(small_disk / "project")
-    for name in ("a.md", "b.md"):
-        (project / "docs" / name).write_text("<!-- docs: table results/run headline --><!-- /docs -->\n")
+    (project / "docs" / "a.md").write_text(f"{BLOCK}<!-- /docs -->\n")
+    (project / "docs" / "b.md").write_text(f"{BLOCK}<!-- /docs -->\n" + "A line of prose.\n" * 2000)
     assert cli(capsys, "docs", "--root", project)[0] == 0
     for name in ("a.md", "b.md"):  # both typed over
         path = project / "docs" / name
         path.write_text(path.read_text().replace("1.28×", "9.99×"))
     earlier = contents(project)
-    fill(small_disk)
+    fill(small_disk, leave=8192)
     code, _, err = cli(capsys, "docs", "--root", project)
     assert code == 1 and one_line(err, "No space left on device"), err
     assert contents(project) == earlier
@@ -237,7 +241,7 @@ def test_a_batch_larger_than_the_training_split_is_refused(tmp_path, capsys, tin
 def test_a_full_disk_is_refused_before_a_run_starts(small_disk, capsys, tiny_env, args):
     fill(small_disk)
     begun = time.monotonic()
-    code, _, err = cli(capsys, *[small_disk / a if a.endswith(("json", "compare")) else a for a in args])
+    code, _, err = cli(capsys, *args[:-1], small_disk / args[-1])
     assert code == 1 and one_line(err, f"cannot write to {small_disk}"), err
     assert time.monotonic() - begun < 5  # before the frameworks start
     assert sorted(os.listdir(small_disk)) == ["filler"]

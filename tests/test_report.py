@@ -435,7 +435,7 @@ def test_processes_of_each_framework_alone_pair_into_one_run(tmp_path):
     headline = [(tmp_path / rep / "headline_ratios.csv").read_text() for rep in ("rep-both", "rep-alone")]
     assert headline[0] == headline[1] and "3 processes" in headline[1]
     text = (tmp_path / "rep-alone" / "report.md").read_text()
-    assert "| processes | 3 (each a fresh pytest process" in text and "--frameworks torch; pytest benchmarks/ --frameworks tf" in text
+    assert "| processes | 3 (each a pair of fresh pytest processes, each framework alone in its own" in text and "--frameworks torch; pytest benchmarks/ --frameworks tf" in text
 
 
 def test_records_of_one_epoch_give_a_report_with_no_epoch_figure(tmp_path, records):

@@ -78,7 +78,7 @@ def paired_alone(benches):
     torch, tf = alone.get("torch", []), alone.get("tensorflow", [])
     if not torch or len(torch) != len(tf):
         return benches
-    paired = [{**t, "benchmarks": t["benchmarks"] + f["benchmarks"], "command": f"{t['command']}; {f['command']}",
+    paired = [{**t, "benchmarks": t["benchmarks"] + f["benchmarks"], "command": f"{t['command']}; {f['command']}", "pair": True,
                "machine_state": max((t.get("machine_state"), f.get("machine_state")),
                                     key=lambda state: (state or {}).get("others_share") or 0.0)}
               for t, f in zip(torch, tf)]
@@ -266,7 +266,7 @@ def environment_section(benches, records, tables):
         named = f" ({label})" if len(runs) > 1 else ""
         rows += [(f"machine{named}", label),
                  ("processes", f"{len(processes)} (each a fresh pytest process; its JSON file one repeat of the run)"
-                  if not any(" --frameworks " in p.get("command", "") and "; " in p.get("command", "") for p in processes)
+                  if not any(p.get("pair") for p in processes)
                   else f"{len(processes)} (each a pair of fresh pytest processes, each framework alone in its own; "
                        "their JSON files one repeat of the run)"),
                  ("threads per framework", ", ".join(sorted({str(i["threads"]) for i in infos}))),
