@@ -42,37 +42,27 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def positive(kind):
+def number(kind, holds, rule, expected="a number"):
+    """An argparse type: the text as `kind`, refused with `rule` unless holds(value)."""
     def convert(text):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if not holds(value):
+            raise argparse.ArgumentTypeError(f"{rule}, got {text!r}")
         return value
     convert.__name__ = kind.__name__
     return convert
 
 
-def seed(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"a seed is 0 or more (numpy's generators take no negative seed), got {text!r}")
-    return value
+def positive(kind):
+    return number(kind, lambda value: value > 0, "must be positive")
 
 
-def fraction(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text!r}")
-    return value
+NO_NEGATIVE_SEED = "a seed is 0 or more (numpy's generators take no negative seed)"
+seed = number(int, lambda value: value >= 0, NO_NEGATIVE_SEED, "an integer")
+fraction = number(float, lambda value: 0 <= value < 1, "must be at least 0 and below 1")
 
 
 def seeds(text):
@@ -88,7 +78,7 @@ def seeds(text):
     if not values:
         raise argparse.ArgumentTypeError(f"the range {text!r} holds no seed")
     if min(values) < 0:
-        raise argparse.ArgumentTypeError(f"a seed is 0 or more (numpy's generators take no negative seed), got {text!r}")
+        raise argparse.ArgumentTypeError(f"{NO_NEGATIVE_SEED}, got {text!r}")
     return values
 
 
