@@ -70,7 +70,7 @@ pair = for f in $$([ $$((i % 2)) -eq 1 ] && echo torch tf || echo tf torch); do 
 	  || { [ $$? -eq 5 ] && rm -f $(OUT)/bench/process-$$i-$$f.json; } || exit 1; done
 bench: $(BIN)/pytest  ## the benchmark suite in fresh processes and its report (runs/bench/, runs/report)
 	rm -rf $(OUT)/bench && mkdir -p $(OUT)/bench
-	i=1; $(call pair,benchmarks/ $(if $(findstring -m,$(BENCH_ARGS)),,--full))
+	i=1; $(call pair,benchmarks/ $(if $(filter -m%,$(BENCH_ARGS)),,--full))
 	for i in $$(seq 2 $$((1 + $(HEADLINE_PROCESSES)))); do $(call pair,benchmarks/ -m headline); done
 	for i in $$(seq $$((2 + $(HEADLINE_PROCESSES))) $$((1 + $(HEADLINE_PROCESSES) + $(PREDICTION_PROCESSES)))); do \
 	  $(call pair,benchmarks/test_training.py::test_inference -m headline); done

@@ -7,6 +7,8 @@
 - Warm-up: the first epoch or call (tracing, compilation, allocation) is run and timed apart
   (extra_info["first_seconds"]), then more until two in a row agree within a tenth (cases.warm_up), and
   once more just before its first timed round, once the rest of its group is built; never counted.
+- Each framework alone: make bench runs each in processes of its own, in pairs (--frameworks), the cases of
+  neither in PyTorch's; a process of both interleaves both.
 - Rounds interleaved: each comparison's variants (PyTorch's, TensorFlow's, the peers') take turns, one
   round each, in an order drawn afresh each round from a recorded seed, so drift over a run falls on all
   of them alike. Every case of a comparison is built before its first timed round (outside the clock) and
@@ -35,7 +37,7 @@ from shared.lab.cli import default_threads
 from shared.dataset import load_corpus
 from shared.errors import UserError
 from shared.lab.machine import Watch, installed_packages
-from shared.lab.runner import implementation
+from shared.lab.runner import implementation, installed_frameworks
 from shared.vocab import vectorize
 
 HOST_ALLOCATOR = pytest.StashKey[str]()
@@ -209,10 +211,10 @@ def pytest_collection_modifyitems(config, items):
     scope = config.stash.get(HEADLINE_SCOPE, False) and config.getoption("markexpr", "") != "headline"
     for item in items:
         params = item.callspec.params if hasattr(item, "callspec") else {}
-        # A case of neither framework (a peer's, the data's) runs beside PyTorch's: in make bench's pairs of
-        # processes, each framework alone, it would otherwise run twice.
-        framework = framework_of_case(params) or "torch"
-        if framework not in FRAMEWORKS_HERE:
+        # A case of neither framework (a peer's, the data's) runs beside PyTorch's where PyTorch is installed: in
+        # make bench's pairs of processes, each framework alone, it would otherwise run twice.
+        framework = framework_of_case(params) or ("torch" if "torch" in installed_frameworks() else None)
+        if framework is not None and framework not in FRAMEWORKS_HERE:
             dropped.append(item)
             continue
         if headline(item.originalname, params):

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import needs
+
 ROOT = Path(__file__).resolve().parent.parent
 # Two cases of one comparison, timed through the suite's own turns (benchmarks/turns.py): "slow" sleeps three times
 # as long as "fast", and every other round twice as long, so each row's rounds have a spread.
@@ -99,6 +101,7 @@ def test_a_plain_run_collects_the_headline_cases_alone_and_no_gpu_case_without_a
 
 
 @pytest.mark.slow
+@needs("torch", "tf")
 def test_processes_of_each_framework_alone_split_the_suite_between_them():
     """make bench's pairs: PyTorch's process and TensorFlow's together collect the whole suite, no case twice (the
     peers' and the data's run beside PyTorch's), and a process of both says its PyTorch rows ran beside TensorFlow."""

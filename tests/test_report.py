@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
+from shared.errors import UserError
 from shared.lab.cli import main
 from shared.lab.report import FIGURES, verdict, write_report
 from shared.lab.stats import ratio_over_processes
@@ -436,6 +437,8 @@ def test_processes_of_each_framework_alone_pair_into_one_run(tmp_path):
     assert headline[0] == headline[1] and "3 processes" in headline[1]
     text = (tmp_path / "rep-alone" / "report.md").read_text()
     assert "| processes | 3 (each a pair of fresh pytest processes, each framework alone in its own" in text and "--frameworks torch; pytest benchmarks/ --frameworks tf" in text
+    with pytest.raises(UserError, match="3 benchmark files of PyTorch alone and 2 of TensorFlow alone"):  # one lost
+        write_report([write_run(tmp_path / "lost", alone[:-1])], tmp_path / "rep-lost")
 
 
 def test_records_of_one_epoch_give_a_report_with_no_epoch_figure(tmp_path, records):

@@ -2,6 +2,7 @@
 memory traffic, its peak memory, the parameters and gradients read out as the shared arrays, and where a
 step's time goes."""
 
+import contextlib
 import time
 
 import numpy as np
@@ -120,10 +121,13 @@ def top_operations(function, device, folder, calls=5, n=10):
             for _ in range(calls):
                 function()
         synchronize(device)
-    finally:
-        try:
-            tf.profiler.experimental.stop()  # writes the trace; a full disk comes back as TensorFlow's own error
-        except tf.errors.OpError as error:
-            raise UserError(f"TensorFlow's profiler could not write its trace to {folder}: "
-                            f"{str(error).strip().splitlines()[0]}") from None
+    except BaseException:
+        with contextlib.suppress(tf.errors.OpError):
+            tf.profiler.experimental.stop()
+        raise
+    try:
+        tf.profiler.experimental.stop()  # writes the trace; a full disk comes back as TensorFlow's own error
+    except tf.errors.OpError as error:
+        raise UserError(f"TensorFlow's profiler could not write its trace to {folder}: "
+                        f"{str(error).strip().splitlines()[0]}") from None
     return [], folder

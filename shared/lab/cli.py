@@ -246,9 +246,15 @@ def corpus_for(args):
 RECORD_MB, REPORT_MB, TRACE_MB = 0.5, 2, 20
 
 
+def record_file(out):
+    if out.is_dir():
+        raise UserError(f"--out {out} is a folder; this command writes one file (FILE.json)")
+    return out
+
+
 def train_command(args):
     hyperparameters(args, args.seed).resolved(args.framework)  # refuses what cannot run, before anything starts
-    with output_folder(args.out.parent, RECORD_MB), only_writer(args.out):
+    with output_folder(args.out.parent, RECORD_MB), only_writer(record_file(args.out)):
         kinds = start_frameworks([args.framework], args)
         hp = hyperparameters(args, args.seed).resolved(args.framework, kinds[args.framework])
         batches = prepare(corpus_for(args), hp)
@@ -307,7 +313,7 @@ def profile_command(args):
     init = shared_init(args)
     for framework in frameworks:
         hyperparameters(args, args.seed, init).resolved(framework)  # refuses what train refuses, before anything starts
-    with output_folder(args.out.parent, RECORD_MB + TRACE_MB * ("tf" in frameworks)), only_writer(args.out):
+    with output_folder(args.out.parent, RECORD_MB + TRACE_MB * ("tf" in frameworks)), only_writer(record_file(args.out)):
         kinds = start_frameworks(frameworks, args)
         hps = {f: hyperparameters(args, args.seed, init).resolved(f, kinds[f]) for f in frameworks}
         batches = prepare(corpus_for(args), hps[frameworks[0]])
@@ -325,7 +331,7 @@ def profile_command(args):
 
 def report_command(args):
     from shared.lab.report import write_report
-    with output_folder(args.out, REPORT_MB):
+    with output_folder(args.out, REPORT_MB), only_writer(args.out):
         report, reproduced = write_report(args.inputs, args.out, args.against, args.history)
     print(f"report -> {report}")
     if reproduced:

@@ -66,6 +66,9 @@ def blocks(text, name):
             found.append((opened.group(1), opened.start(), marker.start() + len(CLOSING), opened.end(), marker.start()))
             opened = None
             continue
+        if re.match(r"<!--\s*/", text[marker.start():]):
+            raise UserError(f"{where}: a closing marker must read {CLOSING}, not "
+                            f"{text[marker.start():].split(chr(10), 1)[0][:40]!r}")
         if opened is not None:
             raise UserError(f"{opened_where}: the block opened here is not closed ({CLOSING}) before the next "
                             f"marker, at line {where.rsplit(':', 1)[1]}")

@@ -9,12 +9,27 @@ import contextlib
 import fcntl
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 
 from shared.errors import UserError
 
 MB = 2**20
+
+
+STOPS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+
+
+@contextlib.contextmanager
+def signals_held():
+    """Ctrl-C, SIGTERM and SIGHUP held back while a set of renames runs (microseconds), then acted on: a stop in
+    the middle would leave some files new and some old."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def failed(path, error):
@@ -32,8 +47,9 @@ def write_all(writers):
             os.close(handle)
             write(Path(temporary[path]))
             os.chmod(temporary[path], 0o644)  # a temporary file is private; the result is an ordinary file
-        for path, written in temporary.items():
-            os.replace(written, path)
+        with signals_held():
+            for path, written in temporary.items():
+                os.replace(written, path)
     except BaseException as error:  # Ctrl-C too: no temporary file is left behind
         for written in temporary.values():
             with contextlib.suppress(FileNotFoundError):
@@ -118,8 +134,9 @@ def written_together(folder, last=None):
         raise failed(folder, error) from None
     try:
         yield staging
-        for path in sorted(staging.iterdir(), key=lambda p: p.name == last):
-            os.replace(path, folder / path.name)
+        with signals_held():
+            for path in sorted(staging.iterdir(), key=lambda p: p.name == last):
+                os.replace(path, folder / path.name)
     except OSError as error:
         raise failed(folder, error) from None
     finally:
@@ -141,9 +158,15 @@ def written_folder(folder):
             return
         os.chmod(staging, 0o755)  # a temporary folder is private; the result is an ordinary one
         earlier = folder.with_name(f"{staging.name}.earlier")
-        if folder.exists():
-            os.replace(folder, earlier)
-        os.replace(staging, folder)
+        with signals_held():
+            if folder.exists():
+                os.replace(folder, earlier)
+            try:
+                os.replace(staging, folder)
+            except OSError:
+                if earlier.exists():
+                    os.replace(earlier, folder)
+                raise
         shutil.rmtree(earlier, ignore_errors=True)
     except OSError as error:
         raise failed(folder, error) from None

@@ -76,8 +76,11 @@ def paired_alone(benches):
         if imported is not None and len(imported) == 1:
             alone[imported[0]].append(bench)
     torch, tf = alone.get("torch", []), alone.get("tensorflow", [])
-    if not torch or len(torch) != len(tf):
+    if not torch or not tf:
         return benches
+    if len(torch) != len(tf):
+        raise UserError(f"{len(torch)} benchmark files of PyTorch alone and {len(tf)} of TensorFlow alone: they pair "
+                        "one to one (make bench's process-N-torch.json and process-N-tf.json), so a pair has lost one")
     paired = [{**t, "benchmarks": t["benchmarks"] + f["benchmarks"], "command": f"{t['command']}; {f['command']}", "pair": True,
                "machine_state": max((t.get("machine_state"), f.get("machine_state")),
                                     key=lambda state: (state or {}).get("others_share") or 0.0)}
@@ -187,7 +190,8 @@ def report_files(report):
         return []
     last = text.rstrip("\n").rsplit("\n", 1)[-1]
     named = last[len(FILES_MARK):].removesuffix("-->").split() if last.startswith(FILES_MARK) else []
-    named += re.findall(r"!\[[^]]*\]\(([^)/]+\.png)\)", text)  # a report from before that line: its figures
+    if "# newsgroups-mlp: PyTorch and TensorFlow side by side" in text:  # a report from before that line: its figures
+        named += re.findall(r"!\[[^]]*\]\(([^)/]+\.png)\)", text)
     return [name for name in named if "/" not in name and name.endswith((".png", ".csv"))]
 
 

@@ -24,8 +24,8 @@ STOPPING = (signal.SIGTERM, signal.SIGHUP)  # handled as Ctrl-C is: a service ma
 
 
 class Stopped(KeyboardInterrupt):
-    """SIGTERM or SIGHUP, raised where the program is, as Ctrl-C raises KeyboardInterrupt: what finished is kept,
-    what was being written is not (record.py), and the command exits 128 + the signal's number."""
+    """Ctrl-C, SIGTERM or SIGHUP, raised where the program is: what finished is kept, what was being written is not
+    (files.py), and the command exits 128 + the signal's number."""
 
     def __init__(self, signum):
         super().__init__(signum)
@@ -33,10 +33,14 @@ class Stopped(KeyboardInterrupt):
 
 
 def stop_on_signals():
-    """SIGTERM and SIGHUP raise Stopped from here on; returns the handlers they had."""
+    """Ctrl-C, SIGTERM and SIGHUP raise Stopped from here on, the first of them only: the process is stopping, and
+    a second (a terminal's Ctrl-C reaches a worker, then its parent passes one on) would cut short the clean-up the
+    first started. Returns the handlers they had."""
     def stop(signum, _frame):
+        for each in (signal.SIGINT, *STOPPING):
+            signal.signal(each, signal.SIG_IGN)
         raise Stopped(signum)
-    return {signum: signal.signal(signum, stop) for signum in STOPPING}
+    return {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, *STOPPING)}
 
 
 def signal_of(stop):
@@ -114,7 +118,7 @@ def in_a_process_of_its_own(function, *args, name="a"):
             signal.signal(signum, handler)
     try:
         if noted:
-            raise Stopped(noted[0]) if noted[0] != signal.SIGINT else KeyboardInterrupt
+            raise Stopped(noted[0])
         worker.join()
     except KeyboardInterrupt as stop:  # a Ctrl-C at a terminal reaches the worker too; a signal to this process alone does not
         if worker.exitcode is None:
@@ -124,10 +128,9 @@ def in_a_process_of_its_own(function, *args, name="a"):
                 worker.kill()
                 worker.join()
         raise
-    if worker.exitcode in (130, -signal.SIGINT):  # a Ctrl-C that reached the worker alone
-        raise KeyboardInterrupt
-    if worker.exitcode in [128 + s for s in STOPPING]:
-        raise Stopped(worker.exitcode - 128)
+    stops = (signal.SIGINT, *STOPPING)  # a stop that reached the worker alone, before or after its handlers
+    if worker.exitcode in [128 + s for s in stops] + [-s for s in stops]:
+        raise Stopped(abs(worker.exitcode) % 128)
     if worker.exitcode < 0:
         killer = signal.Signals(-worker.exitcode).name
         raise UserError(f"{name} run's process was killed by {killer}" + (" (out of memory?)" if killer == "SIGKILL" else ""))
