@@ -209,11 +209,12 @@ def pytest_collection_modifyitems(config, items):
     --frameworks, and by default every case but the headline ones."""
     kept, dropped = [], []
     scope = config.stash.get(HEADLINE_SCOPE, False) and config.getoption("markexpr", "") != "headline"
+    # A case of neither framework (a peer's, the data's) runs beside PyTorch's where PyTorch is installed: in make
+    # bench's pairs of processes, each framework alone, it would otherwise run twice.
+    peers_beside = "torch" if "torch" in installed_frameworks() else None
     for item in items:
         params = item.callspec.params if hasattr(item, "callspec") else {}
-        # A case of neither framework (a peer's, the data's) runs beside PyTorch's where PyTorch is installed: in
-        # make bench's pairs of processes, each framework alone, it would otherwise run twice.
-        framework = framework_of_case(params) or ("torch" if "torch" in installed_frameworks() else None)
+        framework = framework_of_case(params) or peers_beside
         if framework is not None and framework not in FRAMEWORKS_HERE:
             dropped.append(item)
             continue

@@ -40,6 +40,7 @@ from shared.lab.files import write_all
 OPENING = re.compile(r"<!-- docs: ([^\n]*?) -->")
 CLOSING = "<!-- /docs -->"
 MARKER = re.compile(r"<!--\s*/?\s*docs?\b", re.I)  # anything meant as one, misspelt or not
+CLOSING_LIKE = re.compile(r"<!--\s*/")
 DOC_FILES = ("README.md", "LESSONS.md", "results/README.md", "docs/*.md")
 
 
@@ -54,28 +55,30 @@ def doc_files(root):
 
 
 def blocks(text, name):
-    """[(spec, start, end, content start, content end)] of each generated block of `text` (the file `name`). A marker
-    that is misspelt, not closed on its line, never closed, closing nothing or opening inside another block is an
-    error naming the file and line: read as one, it would swallow the prose up to the next block's end."""
+    """[(where, opening marker's match, where its closing starts)] of each generated block of `text` (the file
+    `name`). A marker that is misspelt, not closed on its line, never closed, closing nothing or opening inside
+    another block is an error naming the file and line: read as one, it would swallow the prose up to the next
+    block's end."""
     found, opened = [], None
     for marker in MARKER.finditer(text):
         where = f"{name}:{text.count(chr(10), 0, marker.start()) + 1}"
-        if text.startswith(CLOSING, marker.start()):
+        line_end = text.find(chr(10), marker.start())
+        line = text[marker.start():line_end if line_end >= 0 else len(text)]
+        if line.startswith(CLOSING):
             if opened is None:
                 raise UserError(f"{where}: {CLOSING} closes no block")
-            found.append((opened.group(1), opened.start(), marker.start() + len(CLOSING), opened.end(), marker.start()))
+            found.append((opened_where, opened, marker.start()))
             opened = None
-            continue
-        if re.match(r"<!--\s*/", text[marker.start():]):
-            raise UserError(f"{where}: a closing marker must read {CLOSING}, not "
-                            f"{text[marker.start():].split(chr(10), 1)[0][:40]!r}")
-        if opened is not None:
+        elif CLOSING_LIKE.match(line):
+            raise UserError(f"{where}: a closing marker must read {CLOSING}, not {line[:40]!r}")
+        elif opened is not None:
             raise UserError(f"{opened_where}: the block opened here is not closed ({CLOSING}) before the next "
                             f"marker, at line {where.rsplit(':', 1)[1]}")
-        opened, opened_where = OPENING.match(text, marker.start()), where
-        if opened is None:
-            raise UserError(f"{where}: a marker must read <!-- docs: KIND ARGUMENTS... --> on one line, not "
-                            f"{text[marker.start():].split(chr(10), 1)[0][:60]!r}")
+        else:
+            opened, opened_where = OPENING.match(text, marker.start()), where
+            if opened is None:
+                raise UserError(f"{where}: a marker must read <!-- docs: KIND ARGUMENTS... --> on one line, not "
+                                f"{line[:60]!r}")
     if opened is not None:
         raise UserError(f"{opened_where}: the block opened here is never closed ({CLOSING})")
     return found
@@ -348,14 +351,13 @@ def update_docs(root, check=False):
         except (OSError, UnicodeDecodeError) as error:
             raise UserError(f"cannot read {name}: {getattr(error, 'strerror', None) or error}") from None
         pieces, done = [], 0
-        for spec, start, end, inner_start, inner_end in blocks(text, name):
+        for where, opening, closing in blocks(text, name):
             count += 1
-            where = f"{name}:{text.count(chr(10), 0, start) + 1}"
-            content = generated(sources, spec, where)
-            if content != text[inner_start:inner_end]:
+            content = generated(sources, opening.group(1), where)
+            if content != text[opening.end():closing]:
                 stale.append(where)
-            pieces += [text[done:start], f"<!-- docs: {spec} -->{content}{CLOSING}"]
-            done = end
+            pieces += [text[done:opening.end()], content]
+            done = closing
         new = "".join(pieces) + text[done:]
         if new != text:
             changed[path] = new

@@ -16,9 +16,7 @@ from pathlib import Path
 from shared.errors import UserError
 
 MB = 2**20
-
-
-STOPS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # Ctrl-C, a service manager's stop, a closed terminal
 
 
 @contextlib.contextmanager

@@ -139,11 +139,11 @@ def write_report(paths, out, against=(), history=()):
     """report.md, its figures and CSV tables in `out`; returns (its path, the reproduction line or None)."""
     benches, records = load_inputs(paths)
     if against:
-        earlier = load_inputs(against, "--against")[0]
-        if not earlier:
+        earlier_benches = load_inputs(against, "--against")[0]
+        if not earlier_benches:
             raise UserError(f"--against {' '.join(map(str, against))}: only run records there; it compares "
                             "benchmark runs (pytest-benchmark JSON)")
-    runs = merged_with_history([benches, earlier] if against else [benches], history)
+    runs = merged_with_history([benches, earlier_benches] if against else [benches], history)
     rows, earlier = runs[0], (runs[1] if against else None)
     out = Path(out)
     tables = {}  # name -> (header, rows) of every table in the report, for its CSV files

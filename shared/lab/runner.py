@@ -14,13 +14,13 @@ import sys
 import threading
 
 from shared.errors import UserError
+from shared.lab.files import STOPS
 from shared.lab.quiet import quiet_stderr, verbose
 from shared.lab.record import RunRecord, library_versions, machine_info
 from shared.weights import initial_weights
 
 PACKAGES = {"torch": "torch_impl", "tf": "tf_impl"}
 MODULES = {"torch": "torch", "tf": "tensorflow"}  # what each imports, and installs, as
-STOPPING = (signal.SIGTERM, signal.SIGHUP)  # handled as Ctrl-C is: a service manager's stop, a closed terminal
 
 
 class Stopped(KeyboardInterrupt):
@@ -37,10 +37,10 @@ def stop_on_signals():
     a second (a terminal's Ctrl-C reaches a worker, then its parent passes one on) would cut short the clean-up the
     first started. Returns the handlers they had."""
     def stop(signum, _frame):
-        for each in (signal.SIGINT, *STOPPING):
+        for each in STOPS:
             signal.signal(each, signal.SIG_IGN)
         raise Stopped(signum)
-    return {signum: signal.signal(signum, stop) for signum in (signal.SIGINT, *STOPPING)}
+    return {signum: signal.signal(signum, stop) for signum in STOPS}
 
 
 def signal_of(stop):
@@ -110,7 +110,7 @@ def in_a_process_of_its_own(function, *args, name="a"):
     # with no one to stop it. (The worker gets its own handlers again: a caught signal is reset at exec.)
     noted = []
     previous = {signum: signal.signal(signum, lambda signum, _: noted.append(signum))
-                for signum in (signal.SIGINT, *STOPPING)}
+                for signum in STOPS}
     try:
         worker.start()
     finally:
@@ -128,8 +128,8 @@ def in_a_process_of_its_own(function, *args, name="a"):
                 worker.kill()
                 worker.join()
         raise
-    stops = (signal.SIGINT, *STOPPING)  # a stop that reached the worker alone, before or after its handlers
-    if worker.exitcode in [128 + s for s in stops] + [-s for s in stops]:
+    # a stop that reached the worker alone, before or after its handlers were set
+    if worker.exitcode in [128 + s for s in STOPS] + [-s for s in STOPS]:
         raise Stopped(abs(worker.exitcode) % 128)
     if worker.exitcode < 0:
         killer = signal.Signals(-worker.exitcode).name
